@@ -1,0 +1,22 @@
+/**
+ * Runs contenders in alternating rounds so that drift on a noisy machine (other jobs, thermal
+ * throttling, page-cache state) hits every contender alike. The order rotates each round so no one
+ * always goes first (first runs pay for JIT warm-up and cold caches).
+ */
+import { median } from './stats.js';
+
+/** One measurement of a contender in a round: a number such as records/s or a p99 in ms. */
+export type Contender = (round: number) => Promise<number>;
+
+/** Runs every contender once per round, rotating the order, and returns each one's median. */
+export async function interleave(rounds: number, contenders: Record<string, Contender>): Promise<Record<string, number>> {
+  const names = Object.keys(contenders);
+  const samples = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length]!;
+      samples.get(name)!.push(await contenders[name]!(round));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)]));
+}

@@ -1,0 +1,130 @@
+/**
+ * `eddy topics create|list|describe|alter|add-partitions|delete`: the admin calls, in the spirit of
+ * kafka-topics.sh. Results go to stdout; confirmations ("Created topic x.") to stderr.
+ */
+import type { TopicDescription } from '../../core/client/types.js';
+import { usageError, type ParsedArgs } from '../args.js';
+import { DATA_DIR_OPTION, note, withEddy, type Command } from '../command.js';
+import { formatTable, OutputWriter } from '../output.js';
+
+const NAME = [{ name: 'NAME', required: true }] as const;
+const MAX_PARTITIONS = 1_000_000;
+
+function topicName(args: ParsedArgs): string {
+  return args.positionals[0] as string;
+}
+
+const create: Command = {
+  name: 'topics create',
+  summary: 'Create a topic',
+  positionals: NAME,
+  options: {
+    partitions: { type: 'string', valueName: 'N', description: "Number of partitions (default: the data directory's num.partitions)" },
+    config: { type: 'string', valueName: 'KEY=VALUE', multiple: true, description: 'Topic config, e.g. retention.ms=86400000' },
+    ...DATA_DIR_OPTION,
+  },
+  async run(args, ctx) {
+    const partitions = args.int('partitions', { min: 1, max: MAX_PARTITIONS });
+    const config = args.keyValues('config');
+    await withEddy(args, ctx, (eddy) =>
+      eddy.admin.createTopic(topicName(args), { ...(partitions === undefined ? {} : { partitions }), config }),
+    );
+    note(ctx, `Created topic ${topicName(args)}.`);
+  },
+};
+
+const list: Command = {
+  name: 'topics list',
+  summary: 'List user topics, one per line',
+  positionals: [],
+  options: { ...DATA_DIR_OPTION },
+  async run(args, ctx) {
+    const names = await withEddy(args, ctx, (eddy) => eddy.admin.listTopics());
+    if (names.length > 0) await new OutputWriter(ctx.stdout).write(`${names.join('\n')}\n`);
+  },
+};
+
+/** kafka-topics --describe, as a header, the config and a table of partitions. */
+export function formatTopicDescription(d: TopicDescription): string {
+  const configs = Object.entries(d.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const table = formatTable(
+    ['PARTITION', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'SIZE', 'SEGMENTS'],
+    d.partitions.map((p) => [p.partition, p.logStartOffset, p.logEndOffset, p.bytes, p.segments].map(String)),
+  );
+  return [
+    `Topic: ${d.name}\tPartitionCount: ${d.partitions.length}`,
+    'Configs:',
+    ...configs.map(([k, v]) => `  ${k}=${v}`),
+    '',
+    table,
+    '',
+  ].join('\n');
+}
+
+const describe: Command = {
+  name: 'topics describe',
+  summary: 'Show partitions (offsets, size, segments) and effective config of a topic',
+  positionals: NAME,
+  options: {
+    format: { type: 'string', valueName: 'text|json', choices: ['text', 'json'], description: 'Output format (default: text)' },
+    ...DATA_DIR_OPTION,
+  },
+  notes: 'json: {"name", "partitions": [{"partition", "logStartOffset", "logEndOffset", "bytes", "segments"}], "config": {...}}',
+  async run(args, ctx) {
+    const d = await withEddy(args, ctx, (eddy) => eddy.admin.describeTopic(topicName(args)));
+    const json = { name: d.name, partitions: d.partitions.map((p) => ({ partition: p.partition, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, bytes: p.bytes, segments: p.segments })), config: d.config };
+    const text = args.string('format') === 'json' ? `${JSON.stringify(json)}\n` : formatTopicDescription(d);
+    await new OutputWriter(ctx.stdout).write(text);
+  },
+};
+
+const alter: Command = {
+  name: 'topics alter',
+  summary: 'Set or reset topic configs',
+  positionals: NAME,
+  options: {
+    config: { type: 'string', valueName: 'KEY=VALUE', multiple: true, description: 'Config to set' },
+    'delete-config': { type: 'string', valueName: 'KEY', multiple: true, description: 'Config to reset to its default' },
+    ...DATA_DIR_OPTION,
+  },
+  async run(args, ctx) {
+    const changes: Record<string, string | null> = { ...args.keyValues('config') };
+    for (const key of args.strings('delete-config')) {
+      if (key === '' || key.includes('=')) throw usageError(`--delete-config expects a config name, got "${key}"`);
+      if (Object.hasOwn(changes, key)) throw usageError(`Config "${key}" is both set and deleted`);
+      changes[key] = null;
+    }
+    if (Object.keys(changes).length === 0) throw usageError('topics alter needs --config KEY=VALUE or --delete-config KEY');
+    await withEddy(args, ctx, (eddy) => eddy.admin.alterTopicConfig(topicName(args), changes));
+    note(ctx, `Altered config of topic ${topicName(args)}.`);
+  },
+};
+
+const addPartitions: Command = {
+  name: 'topics add-partitions',
+  summary: 'Raise the partition count of a topic',
+  positionals: NAME,
+  options: {
+    partitions: { type: 'string', valueName: 'N', description: 'The new total number of partitions (required)' },
+    ...DATA_DIR_OPTION,
+  },
+  async run(args, ctx) {
+    const total = args.int('partitions', { min: 1, max: MAX_PARTITIONS });
+    if (total === undefined) throw usageError('topics add-partitions needs --partitions N (the new total)');
+    await withEddy(args, ctx, (eddy) => eddy.admin.addPartitions(topicName(args), total));
+    note(ctx, `Topic ${topicName(args)} now has ${total} partitions.`);
+  },
+};
+
+const remove: Command = {
+  name: 'topics delete',
+  summary: 'Delete a topic and its data',
+  positionals: NAME,
+  options: { ...DATA_DIR_OPTION },
+  async run(args, ctx) {
+    await withEddy(args, ctx, (eddy) => eddy.admin.deleteTopic(topicName(args)));
+    note(ctx, `Deleted topic ${topicName(args)}.`);
+  },
+};
+
+export const topicsCommands: readonly Command[] = [create, list, describe, alter, addPartitions, remove];

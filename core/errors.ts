@@ -1,0 +1,80 @@
+/**
+ * Every error Eddy raises is an {@link EddyError}: a stable `code` (`ERR_<AREA>_<CONDITION>`), a
+ * `retriable` flag telling a caller whether the same call may succeed later, and context fields
+ * (topic, partition, offset, path…) for logs and tests. The registry below is the one place codes
+ * are defined; a test checks every code is unique, documented here and in the README.
+ */
+
+/** code → [default message, retriable] */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: ['Invalid configuration value', false],
+  ERR_CONFIG_UNKNOWN: ['Unknown configuration name', false],
+  ERR_TOPIC_NAME_INVALID: ['Invalid topic name', false],
+  ERR_TOPIC_EXISTS: ['Topic already exists', false],
+  ERR_TOPIC_NOT_FOUND: ['Topic does not exist', false],
+  ERR_TOPIC_RESERVED: ['Topic name is reserved for internal use', false],
+  ERR_PARTITION_NOT_FOUND: ['Partition does not exist', false],
+  ERR_PARTITIONS_INVALID: ['Invalid partition count', false],
+  ERR_PATH_OUTSIDE_DATA_DIR: ['Path escapes the data directory', false],
+  ERR_DATA_DIR_LOCKED: ['Data directory is owned by another process', false],
+  ERR_DATA_DIR_INVALID: ['Data directory cannot be used', false],
+  ERR_LOG_CLOSED: ['Log is closed', false],
+  ERR_LOG_FAILED: ['Log is stopped after a storage failure', false],
+  ERR_LOG_CORRUPT: ['Corrupt data in the log', false],
+  ERR_OFFSET_OUT_OF_RANGE: ['Offset is out of range', false],
+  ERR_RECORD_TOO_LARGE: ['Record batch exceeds max.message.bytes', false],
+  ERR_RECORD_INVALID: ['Invalid record', false],
+  ERR_BATCH_INVALID: ['Invalid record batch', false],
+  ERR_BATCH_CRC: ['Record batch CRC mismatch', false],
+  ERR_COMPRESSION_UNSUPPORTED: ['Unsupported compression codec', false],
+  ERR_COMPRESSION_FAILED: ['Compression or decompression failed', false],
+  ERR_TIMESTAMP_INVALID: ['Invalid timestamp', false],
+  ERR_INT64_UNSAFE: ['64-bit integer is outside the safe range of a JS number', false],
+  ERR_SERDE: ['Serialization or deserialization failed', false],
+  ERR_PRODUCER_CLOSED: ['Producer is closed', false],
+  ERR_CONSUMER_CLOSED: ['Consumer is closed', false],
+  ERR_CONSUMER_NOT_ASSIGNED: ['Partition is not assigned to this consumer', false],
+  ERR_STORAGE_IO: ['Storage I/O failed', true],
+  ERR_CLI_USAGE: ['Invalid command line', false],
+} as const satisfies Record<string, readonly [string, boolean]>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Context carried by an error; any field may be absent. */
+export interface ErrorContext {
+  topic?: string;
+  partition?: number;
+  offset?: number;
+  path?: string;
+  config?: string;
+  value?: unknown;
+  pid?: number;
+  [key: string]: unknown;
+}
+
+export class EddyError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message?: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(message ?? ERROR_CODES[code][0], options);
+    this.name = 'EddyError';
+    this.code = code;
+    this.retriable = ERROR_CODES[code][1];
+    this.context = context;
+  }
+}
+
+/** True when `err` is an EddyError, optionally with the given code. */
+export function isEddyError(err: unknown, code?: ErrorCode): err is EddyError {
+  return err instanceof EddyError && (code === undefined || err.code === code);
+}
+
+/** Checks that an int64 read from bytes fits a JS number (DESIGN decision 3). */
+export function toSafeNumber(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new EddyError('ERR_INT64_UNSAFE', `${what} ${value} is outside the safe integer range`, { value: value.toString() });
+  }
+  return Number(value);
+}

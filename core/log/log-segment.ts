@@ -1,0 +1,418 @@
+/**
+ * One segment of a partition's log: `<base>.log` holding RecordBatch v2 batches back to back, plus
+ * its sparse `<base>.index` (last offset of a batch → its position) and `<base>.timeindex`
+ * (max timestamp so far → offset). The base offset is the 20-digit file name; offsets stored in the
+ * indexes are relative to it and so must fit an int32.
+ *
+ * Invariants: batches in a segment have increasing offsets, all >= the base offset and below the next
+ * segment's base; `size` is the end of the last complete, verified batch. Only the active (last)
+ * segment is appended to. Bytes past `size` after a crash are cut by `recover()`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { EddyError } from '../errors.js';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, readBatchHeader, verifyBatch } from '../record/record-batch.js';
+import type { BatchHeader } from '../record/record.js';
+import { fsyncDirSync } from './atomic-file.js';
+import { OffsetIndex } from './offset-index.js';
+import { TimeIndex } from './time-index.js';
+
+const SCAN_CHUNK = 1 << 20;
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(20, '0') + suffix;
+}
+
+export interface SegmentOptions {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+}
+
+/** A batch located in a segment file, as far as its header tells. */
+export interface BatchLocation {
+  position: number;
+  size: number;
+  header: BatchHeader;
+  lastOffset: number;
+}
+
+export class LogSegment {
+  size: number;
+  /** One past the last offset stored here (== baseOffset while empty). */
+  nextOffset: number;
+  maxTimestampSoFar = -1;
+  offsetOfMaxTimestampSoFar = -1;
+  /** Timestamp that `segment.ms` rolling counts from: the first batch's max timestamp, else creation time. */
+  rollingBasedTimestamp: number;
+  /** Whether rollingBasedTimestamp came from a batch (else from the clock at creation). */
+  private rollingFromBatch = false;
+  private bytesSinceLastIndexEntry = 0;
+  private fd: number;
+  /** Bytes appended since the last fsync; flush() skips clean segments. */
+  private dirty = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    private options: SegmentOptions,
+    fd: number,
+    size: number,
+    public offsetIndex: OffsetIndex,
+    public timeIndex: TimeIndex,
+    createdAt: number,
+  ) {
+    this.fd = fd;
+    this.size = size;
+    this.nextOffset = baseOffset;
+    this.rollingBasedTimestamp = createdAt;
+  }
+
+  get logFile(): string {
+    return path.join(this.dir, segmentFileName(this.baseOffset, '.log'));
+  }
+
+  static create(dir: string, baseOffset: number, options: SegmentOptions, now: number): LogSegment {
+    const logFile = path.join(dir, segmentFileName(baseOffset, '.log'));
+    const fd = fs.openSync(logFile, 'w+');
+    const offsetIndex = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, options.segmentIndexBytes, 0);
+    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, options.segmentIndexBytes, baseOffset);
+    if (offsetIndex === null || timeIndex === null) throw new EddyError('ERR_STORAGE_IO', 'Could not create segment indexes', { path: dir });
+    offsetIndex.reset([]);
+    timeIndex.reset([]);
+    // The new files' directory entries must be durable before data in them is acknowledged as such.
+    fsyncDirSync(dir);
+    return new LogSegment(dir, baseOffset, options, fd, 0, offsetIndex, timeIndex, now);
+  }
+
+  /**
+   * Opens an existing segment. Indexes that are missing or fail their sanity check are rebuilt by
+   * scanning the log file; `needsRecovery` tells the caller to run `recover()` (done for segments
+   * after the recovery point regardless).
+   */
+  static open(dir: string, baseOffset: number, options: SegmentOptions, now: number): { segment: LogSegment; indexesRebuilt: boolean } {
+    const logFile = path.join(dir, segmentFileName(baseOffset, '.log'));
+    const fd = fs.openSync(logFile, 'r+');
+    const size = fs.fstatSync(fd).size;
+    const indexFile = path.join(dir, segmentFileName(baseOffset, '.index'));
+    const timeFile = path.join(dir, segmentFileName(baseOffset, '.timeindex'));
+    const indexesExisted = fs.existsSync(indexFile) && fs.existsSync(timeFile);
+    let offsetIndex = OffsetIndex.open(indexFile, baseOffset, options.segmentIndexBytes, size);
+    let timeIndex = TimeIndex.open(timeFile, baseOffset, options.segmentIndexBytes, Number.MAX_SAFE_INTEGER);
+    let rebuild = !indexesExisted || offsetIndex === null || timeIndex === null;
+    if (offsetIndex === null) {
+      fs.rmSync(indexFile, { force: true });
+      offsetIndex = OffsetIndex.open(indexFile, baseOffset, options.segmentIndexBytes, 0) as OffsetIndex;
+    }
+    if (timeIndex === null) {
+      fs.rmSync(timeFile, { force: true });
+      timeIndex = TimeIndex.open(timeFile, baseOffset, options.segmentIndexBytes, Number.MAX_SAFE_INTEGER) as TimeIndex;
+    }
+    const segment = new LogSegment(dir, baseOffset, options, fd, size, offsetIndex, timeIndex, now);
+    if (!rebuild) rebuild = !segment.indexesAgreeWithLog();
+    return { segment, indexesRebuilt: rebuild };
+  }
+
+  /** Cheap check that the last index entries point at real batches; a stale index is rebuilt. */
+  private indexesAgreeWithLog(): boolean {
+    const last = this.offsetIndex.lastEntry();
+    if (last === null) {
+      // No entries: true only if appending these batches would not have produced one either.
+      let since = 0;
+      for (let position = 0; position < this.size; ) {
+        const batch = this.batchAt(position);
+        if (batch === null) return false;
+        if (since > this.options.indexIntervalBytes) return false;
+        since += batch.size;
+        position += batch.size;
+      }
+      return true;
+    }
+    const batch = this.batchAt(last.position);
+    return batch !== null && batch.lastOffset === last.offset;
+  }
+
+  /** Reads and sanity-checks the header of the batch at `position`; null when none fits there. */
+  batchAt(position: number): BatchLocation | null {
+    if (position + BATCH_HEADER_SIZE > this.size) return null;
+    const buf = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
+    if (fs.readSync(this.fd, buf, 0, BATCH_HEADER_SIZE, position) !== BATCH_HEADER_SIZE) return null;
+    let header: BatchHeader;
+    try {
+      header = readBatchHeader(buf, 0);
+    } catch {
+      return null;
+    }
+    const size = header.batchLength + LOG_OVERHEAD;
+    if (header.magic !== 2 || header.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || position + size > this.size) return null;
+    return { position, size, header, lastOffset: header.baseOffset + header.lastOffsetDelta };
+  }
+
+  /**
+   * Scans the whole file, verifying every batch at or after `verifyFrom` (length, magic, CRC) and
+   * that offsets increase and stay below `offsetLimit`, rebuilding both indexes, and cutting the file at the first byte that is not a
+   * valid batch. Returns the number of bytes cut.
+   */
+  recover(options: { offsetLimit?: number; verifyFrom?: number; contiguous?: boolean; truncate?: boolean } = {}): number {
+    const { offsetLimit = Number.MAX_SAFE_INTEGER, verifyFrom = 0, contiguous = false, truncate = true } = options;
+    const fileSize = fs.fstatSync(this.fd).size;
+    const offsetEntries: Array<{ offset: number; position: number }> = [];
+    const timeEntries: Array<{ timestamp: number; offset: number }> = [];
+    let position = 0;
+    let expectedMin = this.baseOffset;
+    let sinceEntry = 0;
+    let maxTs = -1;
+    let offsetOfMaxTs = -1;
+    let first = true;
+    let chunk = Buffer.alloc(0);
+    let chunkStart = 0;
+    scan: while (position < fileSize) {
+      // Make sure the whole batch at `position` is in `chunk`.
+      let need = LOG_OVERHEAD;
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (position + need > fileSize) break scan;
+        if (position < chunkStart || position + need > chunkStart + chunk.length) {
+          const length = Math.min(fileSize - position, Math.max(SCAN_CHUNK, need));
+          chunk = Buffer.allocUnsafe(length);
+          const read = fs.readSync(this.fd, chunk, 0, length, position);
+          chunk = chunk.subarray(0, read);
+          chunkStart = position;
+          if (read < need) break scan;
+        }
+        const batchLength = chunk.readInt32BE(position - chunkStart + 8);
+        if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || batchLength > fileSize) break scan;
+        need = batchLength + LOG_OVERHEAD;
+      }
+      if (position + need > fileSize || position + need > chunkStart + chunk.length) break;
+      let header: BatchHeader;
+      try {
+        header = readBatchHeader(chunk, position - chunkStart);
+        // Below the recovery point the data was fsynced before the crash: damage there is reported
+        // when it is read, not "repaired" by cutting away the good batches after it.
+        if (header.magic !== 2 || header.baseOffset + header.lastOffsetDelta >= verifyFrom) header = verifyBatch(chunk, position - chunkStart, need);
+      } catch {
+        break;
+      }
+      const lastOffset = header.baseOffset + header.lastOffsetDelta;
+      if (header.baseOffset < expectedMin || (contiguous && header.baseOffset !== expectedMin) || lastOffset >= offsetLimit || lastOffset - this.baseOffset > 0x7fffffff) break;
+      if (first) {
+        this.setRollingBase(header.maxTimestamp);
+        first = false;
+      }
+      if (header.maxTimestamp > maxTs) {
+        maxTs = header.maxTimestamp;
+        offsetOfMaxTs = lastOffset;
+      }
+      if (sinceEntry > this.options.indexIntervalBytes) {
+        offsetEntries.push({ offset: lastOffset, position });
+        const lastTime = timeEntries[timeEntries.length - 1];
+        if (lastTime === undefined || maxTs > lastTime.timestamp) timeEntries.push({ timestamp: maxTs, offset: offsetOfMaxTs });
+        sinceEntry = 0;
+      }
+      sinceEntry += need;
+      expectedMin = lastOffset + 1;
+      position += need;
+    }
+    const truncated = fileSize - position;
+    if (!truncate) {
+      // Only rebuilding indexes over data below the recovery point: keep every byte; a read that
+      // reaches the damage reports it.
+      this.size = fileSize;
+      this.offsetIndex.reset(offsetEntries);
+      this.timeIndex.reset(timeEntries);
+      this.maxTimestampSoFar = maxTs;
+      this.offsetOfMaxTimestampSoFar = offsetOfMaxTs;
+      this.nextOffset = expectedMin;
+      return truncated;
+    }
+    if (truncated > 0) fs.ftruncateSync(this.fd, position);
+    this.size = position;
+    this.nextOffset = expectedMin;
+    this.maxTimestampSoFar = maxTs;
+    this.offsetOfMaxTimestampSoFar = offsetOfMaxTs;
+    this.bytesSinceLastIndexEntry = sinceEntry;
+    this.offsetIndex.reset(offsetEntries);
+    this.timeIndex.reset(timeEntries);
+    return truncated;
+  }
+
+  /**
+   * Loads `nextOffset`, the max timestamp and the rolling timestamp without a full scan, trusting the
+   * indexes (a clean shutdown or a sealed segment below the recovery point). Walks batch headers from
+   * the last index entry to the end of the file.
+   */
+  loadTail(): void {
+    const first = this.batchAt(0);
+    if (first !== null) this.setRollingBase(first.header.maxTimestamp);
+    const lastIndexed = this.offsetIndex.lastEntry();
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1;
+    let position = lastIndexed?.position ?? 0;
+    let next = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    while (position < this.size) {
+      const batch = this.batchAt(position);
+      if (batch === null) {
+        throw new EddyError('ERR_LOG_CORRUPT', `Corrupt batch header at position ${position} of ${this.logFile}`, { path: this.logFile, offset: next });
+      }
+      next = batch.lastOffset + 1;
+      if (batch.header.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = batch.header.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = batch.lastOffset;
+      }
+      if (position !== lastIndexed?.position) this.bytesSinceLastIndexEntry += batch.size;
+      position += batch.size;
+    }
+    this.nextOffset = next;
+  }
+
+  /** Writes one batch whose offsets are already assigned. The hot path: one positional write, no copy. */
+  append(batch: Buffer, lastOffset: number, maxTimestamp: number): void {
+    const position = this.size;
+    const written = fs.writeSync(this.fd, batch, 0, batch.length, position);
+    if (written !== batch.length) throw new EddyError('ERR_STORAGE_IO', `Short write to ${this.logFile}`, { path: this.logFile });
+    if (this.size === 0) this.setRollingBase(maxTimestamp);
+    if (maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.options.indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += batch.length;
+    this.size += batch.length;
+    this.nextOffset = lastOffset + 1;
+    this.dirty = true;
+  }
+
+  /** Position of the first batch whose last offset is >= `offset` (this.size when none). */
+  positionOf(offset: number): number {
+    return this.locate(offset).position;
+  }
+
+  /**
+   * Finds the first batch whose last offset is >= `offset`. `previousLastOffset` is the last offset
+   * of the batch before it (baseOffset - 1 for the first batch), or null when the position came from
+   * an index entry that the batch's own last offset already confirmed. Readers use it to check the
+   * batch's base offset, which the CRC does not cover.
+   */
+  locate(offset: number): { position: number; previousLastOffset: number | null } {
+    const entry = this.offsetIndex.lookup(offset);
+    let position = 0;
+    let previousLastOffset: number | null = this.baseOffset - 1;
+    if (entry !== null) {
+      const batch = this.batchAt(entry.position);
+      // An index entry must name the batch at its position; anything else means a damaged index.
+      if (batch !== null && batch.lastOffset === entry.offset) {
+        if (batch.lastOffset >= offset) return { position: entry.position, previousLastOffset: null };
+        position = entry.position + batch.size;
+        previousLastOffset = batch.lastOffset;
+      }
+    }
+    while (position < this.size) {
+      const batch = this.batchAt(position);
+      if (batch === null) {
+        throw new EddyError('ERR_LOG_CORRUPT', `Corrupt batch at position ${position} of ${this.logFile}`, { path: this.logFile, offset });
+      }
+      if (batch.lastOffset >= offset) return { position, previousLastOffset };
+      previousLastOffset = batch.lastOffset;
+      position = batch.position + batch.size;
+    }
+    return { position: this.size, previousLastOffset };
+  }
+
+  /** Reads raw bytes [position, position + length) clipped to the segment's valid size. */
+  readBytes(position: number, length: number): Buffer {
+    const end = Math.min(this.size, position + length);
+    if (end <= position) return Buffer.alloc(0);
+    const buf = Buffer.allocUnsafe(end - position);
+    let done = 0;
+    while (done < buf.length) {
+      const n = fs.readSync(this.fd, buf, done, buf.length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === buf.length ? buf : buf.subarray(0, done);
+  }
+
+  /** Timestamp lookup helper: the offset to start scanning from for records at or after `timestamp`. */
+  scanStartForTimestamp(timestamp: number): number {
+    return this.timeIndex.lookupBefore(timestamp)?.offset ?? this.baseOffset;
+  }
+
+  /** Cuts the segment so that it ends before `offset`. */
+  truncateTo(offset: number): void {
+    const position = this.positionOf(offset);
+    const batch = this.batchAt(position);
+    const cut = batch !== null && batch.header.baseOffset < offset ? batch.position + batch.size : position;
+    fs.ftruncateSync(this.fd, cut);
+    this.size = cut;
+    this.offsetIndex.truncateToPosition(cut);
+    this.timeIndex.truncateToOffset(offset);
+    this.loadTail();
+  }
+
+  /**
+   * Kafka's roll rule. Age is measured like Kafka does: from the first batch's timestamp to the new
+   * batch's timestamp when records carry timestamps, else from the segment's creation by the clock.
+   */
+  shouldRoll(batchSize: number, batchMaxTimestamp: number, now: number, segmentBytes: number, segmentMs: number, lastOffset: number): boolean {
+    if (this.size === 0) return false;
+    const age = this.rollingFromBatch && batchMaxTimestamp >= 0 ? batchMaxTimestamp - this.rollingBasedTimestamp : now - this.rollingBasedTimestamp;
+    return (
+      this.size + batchSize > segmentBytes ||
+      age > segmentMs ||
+      this.offsetIndex.isFull() ||
+      this.timeIndex.isFull() ||
+      lastOffset - this.baseOffset > 0x7fffffff
+    );
+  }
+
+  private setRollingBase(timestamp: number): void {
+    if (timestamp >= 0) {
+      this.rollingBasedTimestamp = timestamp;
+      this.rollingFromBatch = true;
+    }
+  }
+
+  /** Called when this segment stops being the active one. */
+  onBecomeInactive(): void {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+  }
+
+  /** fdatasync of the log file (async, on the thread pool) then the indexes. */
+  async flush(): Promise<void> {
+    if (!this.dirty || this.fd < 0) return;
+    this.dirty = false;
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => {
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    });
+    this.offsetIndex.flush();
+    this.timeIndex.flush();
+  }
+
+  /** Marks the segment as needing an fsync without writing (used after recovery truncation). */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  close(): void {
+    this.offsetIndex.close();
+    this.timeIndex.close();
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  /** Closes and removes the three files. */
+  delete(): void {
+    this.close();
+    for (const suffix of ['.log', '.index', '.timeindex']) {
+      fs.rmSync(path.join(this.dir, segmentFileName(this.baseOffset, suffix)), { force: true });
+    }
+  }
+}

@@ -1,0 +1,527 @@
+/**
+ * The log of one topic partition: a directory `<topic>-<partition>` of segments ordered by base
+ * offset, the last one active. It assigns offsets on append, serves reads by offset and timestamp,
+ * applies time and size retention, and makes appends durable on request with group commit: every
+ * `flush()` call that arrives while an fdatasync is running is satisfied by the next single one.
+ *
+ * Offsets: logStartOffset <= every readable offset < logEndOffset. The recovery point is the offset
+ * below which everything is known to be on disk; after an unclean shutdown only segments from the one
+ * holding the recovery point onward are scanned and cut at the first invalid byte.
+ *
+ * An fsync failure is fatal for the log (fail-stop): it is never retried or reported as success.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Clock, Timer } from '../clock.js';
+import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log-access.js';
+import { EddyError, isEddyError } from '../errors.js';
+import { batchesIn, decodeRecords, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
+import { batchIsControl } from '../record/record-batch.js';
+import type { LogConfig } from './log-config.js';
+import { fsyncDirSync } from './atomic-file.js';
+import { LogSegment, segmentFileName } from './log-segment.js';
+
+/** What opening a log found, for the caller's accounting and for tests. */
+export interface LogLoadReport {
+  recoveredSegments: number;
+  truncatedBytes: number;
+  rebuiltIndexes: number;
+  deletedSegments: number;
+}
+
+interface FlushWaiter {
+  target: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const LOG_SUFFIX = '.log';
+const STRAY_SUFFIXES = ['.tmp', '.deleted', '.cleaned', '.swap'];
+
+export class PartitionLog implements PartitionLogAccess {
+  private segments: LogSegment[] = [];
+  private startOffset = 0;
+  private recoveryPointOffset = 0;
+  private closed = false;
+  private failure: EddyError | null = null;
+  private dataWaiters: Array<{ offset: number; resolve: () => void }> = [];
+  private flushWaiters: FlushWaiter[] = [];
+  private flushing = false;
+  private unflushedRecords = 0;
+  private flushTimer: Timer | null = null;
+  /** fdatasync rounds run so far; with group commit this stays far below the number of flush() calls. */
+  fsyncRounds = 0;
+  readonly loadReport: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0 };
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly partition: number,
+    private logConfig: LogConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Opens (or creates) the partition directory. With `cleanShutdown` false, segments from the one
+   * containing `recoveryPoint` onward are verified batch by batch and cut at the first bad byte.
+   */
+  static open(options: {
+    dir: string;
+    topic: string;
+    partition: number;
+    config: LogConfig;
+    clock: Clock;
+    recoveryPoint: number;
+    logStartOffset: number;
+    cleanShutdown: boolean;
+  }): PartitionLog {
+    const log = new PartitionLog(options.dir, options.topic, options.partition, options.config, options.clock);
+    if (!fs.existsSync(options.dir)) {
+      fs.mkdirSync(options.dir, { recursive: true });
+      fsyncDirSync(path.dirname(options.dir));
+    }
+    log.load(options.recoveryPoint, options.logStartOffset, options.cleanShutdown);
+    return log;
+  }
+
+  private segmentOptions() {
+    return { indexIntervalBytes: this.logConfig.indexIntervalBytes, segmentIndexBytes: this.logConfig.segmentIndexBytes };
+  }
+
+  private load(recoveryPoint: number, checkpointedStart: number, cleanShutdown: boolean): void {
+    const now = this.clock.now();
+    const bases: number[] = [];
+    for (const name of fs.readdirSync(this.dir)) {
+      const full = path.join(this.dir, name);
+      if (STRAY_SUFFIXES.some((s) => name.endsWith(s))) {
+        fs.rmSync(full, { force: true, recursive: true });
+        continue;
+      }
+      if (name.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(name)) bases.push(Number(name.slice(0, 20)));
+    }
+    // Index files without a log file are leftovers of a deletion interrupted by a crash.
+    for (const name of fs.readdirSync(this.dir)) {
+      const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+      if (m !== null && !bases.includes(Number(m[1]))) fs.rmSync(path.join(this.dir, name), { force: true });
+    }
+    bases.sort((a, b) => a - b);
+    const needsIndex = new Set<LogSegment>();
+    for (const base of bases) {
+      const { segment, indexesRebuilt } = LogSegment.open(this.dir, base, this.segmentOptions(), now);
+      this.segments.push(segment);
+      if (indexesRebuilt) needsIndex.add(segment);
+    }
+    const contiguous = !this.logConfig.cleanupPolicy.compact;
+    if (this.segments.length === 0) {
+      this.segments.push(LogSegment.create(this.dir, Math.max(0, checkpointedStart, recoveryPoint), this.segmentOptions(), now));
+    }
+
+    // After an unclean shutdown, verify from the segment holding the recovery point to the end.
+    let recoverFrom = this.segments.length;
+    if (!cleanShutdown) {
+      recoverFrom = 0;
+      for (let i = 0; i < this.segments.length; i++) if ((this.segments[i] as LogSegment).baseOffset <= recoveryPoint) recoverFrom = i;
+    }
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i] as LogSegment;
+      const next = this.segments[i + 1];
+      if (i >= recoverFrom) {
+        if (needsIndex.has(segment)) this.loadReport.rebuiltIndexes++;
+        const cut = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: recoveryPoint, contiguous });
+        this.loadReport.recoveredSegments++;
+        this.loadReport.truncatedBytes += cut;
+        if (cut > 0) {
+          segment.markDirty();
+          // Anything after a cut segment cannot be trusted to follow on from it.
+          for (const later of this.segments.splice(i + 1)) {
+            later.delete();
+            this.loadReport.deletedSegments++;
+          }
+          break;
+        }
+      } else if (needsIndex.has(segment)) {
+        // Below the recovery point: rebuild the indexes but cut nothing.
+        this.loadReport.rebuiltIndexes++;
+        const damaged = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: Number.MAX_SAFE_INTEGER, contiguous, truncate: false });
+        if (next !== undefined) segment.nextOffset = next.baseOffset;
+        else if (damaged > 0) {
+          // The active segment must end on a valid batch, or new appends would follow garbage.
+          this.loadReport.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+          this.loadReport.recoveredSegments++;
+        }
+      } else if (next === undefined) {
+        try {
+          segment.loadTail();
+        } catch {
+          // The tail's headers do not chain even though the shutdown was clean: verify the segment.
+          this.loadReport.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+          this.loadReport.recoveredSegments++;
+        }
+      } else {
+        segment.nextOffset = next.baseOffset;
+        const lastTime = segment.timeIndex.lastEntry();
+        segment.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+        segment.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1;
+      }
+    }
+    const active = this.activeSegment();
+    // An empty active segment whose name is below the end of the previous one cannot happen on a
+    // healthy directory; keep offsets monotonic regardless.
+    this.startOffset = Math.max(checkpointedStart, (this.segments[0] as LogSegment).baseOffset);
+    if (this.startOffset > active.nextOffset) this.startOffset = active.nextOffset;
+    this.recoveryPointOffset = Math.min(cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset), active.nextOffset);
+    if (cleanShutdown) this.recoveryPointOffset = active.nextOffset;
+  }
+
+  private activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1] as LogSegment;
+  }
+
+  get config(): LogConfig {
+    return this.logConfig;
+  }
+
+  /** Applies new topic configs; they take effect on the next append, roll or retention pass. */
+  updateConfig(config: LogConfig): void {
+    this.logConfig = config;
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+  }
+
+  logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  logEndOffset(): number {
+    return this.activeSegment().nextOffset;
+  }
+
+  recoveryPoint(): number {
+    return this.recoveryPointOffset;
+  }
+
+  sizeInBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.size;
+    return total;
+  }
+
+  segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first (for tools and tests). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.closed) throw new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
+  }
+
+  append(batch: Buffer): AppendResult {
+    this.checkUsable();
+    if (batch.length > this.logConfig.maxMessageBytes) {
+      throw new EddyError('ERR_RECORD_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${this.logConfig.maxMessageBytes}`, {
+        topic: this.topic,
+        partition: this.partition,
+        size: batch.length,
+      });
+    }
+    // Validate everything before any byte is written: a bad batch must never reach the file.
+    const header = verifyBatch(batch, 0, batch.length);
+    const baseOffset = this.logEndOffset();
+    const lastOffset = baseOffset + header.lastOffsetDelta;
+    let maxTimestamp = header.maxTimestamp;
+    let logAppendTime = -1;
+    if (this.logConfig.timestampType === 'LogAppendTime') {
+      logAppendTime = this.clock.now();
+      setLogAppendTime(batch, logAppendTime);
+      maxTimestamp = logAppendTime;
+    }
+    setBaseOffset(batch, baseOffset);
+    const now = this.clock.now();
+    let active = this.activeSegment();
+    if (active.shouldRoll(batch.length, maxTimestamp, now, this.logConfig.segmentBytes, this.logConfig.segmentMs, lastOffset)) active = this.roll(now);
+    try {
+      active.append(batch, lastOffset, maxTimestamp);
+    } catch (err) {
+      throw this.fail(err);
+    }
+    this.unflushedRecords += header.lastOffsetDelta + 1;
+    this.afterAppend();
+    return { baseOffset, lastOffset, logAppendTime, timestampType: this.logConfig.timestampType };
+  }
+
+  private afterAppend(): void {
+    const end = this.logEndOffset();
+    if (this.dataWaiters.length > 0) {
+      const waiting = this.dataWaiters;
+      this.dataWaiters = [];
+      for (const waiter of waiting) {
+        if (waiter.offset < end) waiter.resolve();
+        else this.dataWaiters.push(waiter);
+      }
+    }
+    if (this.unflushedRecords >= this.logConfig.flushMessages) {
+      this.flush().catch(() => undefined);
+    } else if (this.logConfig.flushMs < Number.MAX_SAFE_INTEGER && this.flushTimer === null) {
+      this.flushTimer = this.clock.setTimer(this.logConfig.flushMs, () => {
+        this.flushTimer = null;
+        if (!this.closed) this.flush().catch(() => undefined);
+      });
+    }
+  }
+
+  private roll(now: number): LogSegment {
+    const previous = this.activeSegment();
+    previous.onBecomeInactive();
+    const segment = LogSegment.create(this.dir, previous.nextOffset, this.segmentOptions(), now);
+    this.segments.push(segment);
+    return segment;
+  }
+
+  /** Stops the log after a storage failure; every later call fails with ERR_LOG_FAILED. */
+  private fail(err: unknown): EddyError {
+    if (this.failure === null) {
+      this.failure = new EddyError('ERR_LOG_FAILED', `Log of ${this.topic}-${this.partition} stopped after a storage failure: ${String(err)}`, {
+        topic: this.topic,
+        partition: this.partition,
+      }, { cause: err });
+      for (const waiter of this.flushWaiters.splice(0)) waiter.reject(this.failure);
+    }
+    return this.failure;
+  }
+
+  flush(): Promise<void> {
+    try {
+      this.checkUsable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const target = this.logEndOffset();
+    if (target <= this.recoveryPointOffset) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.flushWaiters.push({ target, resolve, reject });
+      if (!this.flushing) void this.runFlushes();
+    });
+  }
+
+  /** Group commit: one fdatasync covers every append made before it started. */
+  private async runFlushes(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.flushWaiters.length > 0 && this.failure === null) {
+        const upTo = this.logEndOffset();
+        const pending = this.segments.filter((s) => s.nextOffset > this.recoveryPointOffset || s === this.activeSegment());
+        this.unflushedRecords = 0;
+        this.fsyncRounds++;
+        try {
+          for (const segment of pending) await segment.flush();
+        } catch (err) {
+          this.fail(err);
+          return;
+        }
+        this.recoveryPointOffset = Math.max(this.recoveryPointOffset, upTo);
+        const still: FlushWaiter[] = [];
+        for (const waiter of this.flushWaiters) {
+          if (waiter.target <= upTo) waiter.resolve();
+          else still.push(waiter);
+        }
+        this.flushWaiters = still;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private checkRange(offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < this.startOffset || offset > this.logEndOffset()) {
+      throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${this.startOffset}, ${this.logEndOffset()}] of ${this.topic}-${this.partition}`, {
+        topic: this.topic,
+        partition: this.partition,
+        offset,
+        logStartOffset: this.startOffset,
+        logEndOffset: this.logEndOffset(),
+      });
+    }
+  }
+
+  /** Index of the segment that may hold `offset`. */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.segments[mid] as LogSegment).baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  read(offset: number, maxBytes: number): ReadResult {
+    this.checkUsable();
+    this.checkRange(offset);
+    const end = this.logEndOffset();
+    const empty = { bytes: Buffer.alloc(0), nextOffset: offset, logStartOffset: this.startOffset, logEndOffset: end };
+    if (offset === end) return empty;
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const segment = this.segments[i] as LogSegment;
+      const { position, previousLastOffset } = segment.locate(offset);
+      if (position >= segment.size) continue;
+      const first = segment.batchAt(position);
+      if (first === null) throw this.corrupt(offset, segment, position);
+      const bytes = segment.readBytes(position, Math.max(maxBytes, first.size));
+      const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset);
+      return { bytes: valid, nextOffset, logStartOffset: this.startOffset, logEndOffset: end };
+    }
+    return empty;
+  }
+
+  /**
+   * Keeps the whole, valid batches at the start of `bytes`. A damaged first batch is an error; damage
+   * later on ends the result early, so the reader gets everything before it and the error on its next
+   * read at exactly the damaged offset. Checks the CRC and that offsets only increase, which catches
+   * damage to the base offset (the one offset field the CRC does not cover). Without compaction,
+   * offsets in a segment are contiguous, which makes that check exact.
+   */
+  private verifiedPrefix(bytes: Buffer, offset: number, segment: LogSegment, position: number, previousLastOffset: number | null): { valid: Buffer; nextOffset: number } {
+    const contiguous = !this.logConfig.cleanupPolicy.compact;
+    let end = 0;
+    let previousLast = previousLastOffset ?? -1;
+    let nextOffset = offset;
+    const batches = batchesIn(bytes, 0);
+    for (;;) {
+      let header;
+      let at = end;
+      let size = 0;
+      try {
+        const step = batches.next();
+        if (step.done === true) break;
+        ({ position: at, size } = step.value);
+        header = verifyBatch(bytes, at, size);
+      } catch (err) {
+        if (end === 0) throw this.corrupt(offset, segment, position + at, err);
+        break;
+      }
+      const last = header.baseOffset + header.lastOffsetDelta;
+      const follows = contiguous && (end > 0 || previousLastOffset !== null) ? header.baseOffset === previousLast + 1 : header.baseOffset > previousLast;
+      const inOrder = follows && header.baseOffset >= segment.baseOffset && last < segment.nextOffset && (end > 0 || last >= offset);
+      if (!inOrder) {
+        if (end === 0) throw this.corrupt(offset, segment, position + at);
+        break;
+      }
+      previousLast = last;
+      nextOffset = last + 1;
+      end = at + size;
+    }
+    if (end === 0) throw this.corrupt(offset, segment, position);
+    return { valid: bytes.subarray(0, end), nextOffset };
+  }
+
+  private corrupt(offset: number, segment: LogSegment, position: number, cause?: unknown): EddyError {
+    const why = isEddyError(cause) ? `: ${cause.message}` : '';
+    return new EddyError('ERR_LOG_CORRUPT', `Corrupt data in ${segment.logFile} at position ${position} reading offset ${offset}${why}`, {
+      topic: this.topic,
+      partition: this.partition,
+      offset,
+      path: segment.logFile,
+      position,
+    }, { cause });
+  }
+
+  offsetForTimestamp(timestamp: number): number | null {
+    this.checkUsable();
+    for (const segment of this.segments) {
+      // No skipping by the segment's max timestamp: that comes from the time index, which may be short
+      // after damage; lookupBefore() keeps the scan per segment small either way.
+      if (segment.size === 0) continue;
+      let offset = Math.max(segment.scanStartForTimestamp(timestamp), segment.baseOffset, this.startOffset);
+      while (offset < segment.nextOffset) {
+        const { position, previousLastOffset } = segment.locate(offset);
+        if (position >= segment.size) break;
+        const bytes = segment.readBytes(position, 1 << 20);
+        const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset);
+        for (const { position: at, size, header } of batchesIn(valid, 0)) {
+          if (header.maxTimestamp < timestamp || batchIsControl(header.attributes)) continue;
+          for (const record of decodeRecords(valid.subarray(at, at + size), header)) {
+            if (record.offset >= this.startOffset && record.timestamp >= timestamp) return record.offset;
+          }
+        }
+        offset = nextOffset;
+      }
+    }
+    return null;
+  }
+
+  waitForData(offset: number): Promise<void> {
+    if (this.closed || this.failure !== null || offset < this.logEndOffset()) return Promise.resolve();
+    return new Promise((resolve) => this.dataWaiters.push({ offset, resolve }));
+  }
+
+  /**
+   * Deletes closed segments past `retention.ms` (by their largest timestamp) or beyond
+   * `retention.bytes`, oldest first, and advances the log start offset. A clock that jumped backwards
+   * sees every segment as young, so it deletes nothing. Returns the number of segments deleted.
+   */
+  applyRetention(now: number): number {
+    if (this.closed || this.failure !== null || !this.logConfig.cleanupPolicy.delete) return 0;
+    const { retentionMs, retentionBytes } = this.logConfig;
+    let sizeOver = retentionBytes < 0 ? -1 : this.sizeInBytes() - retentionBytes;
+    let count = 0;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0] as LogSegment;
+      const next = this.segments[1] as LogSegment;
+      const expiredByTime = retentionMs >= 0 && oldest.maxTimestampSoFar >= 0 && now - oldest.maxTimestampSoFar > retentionMs;
+      const expiredBySize = retentionBytes >= 0 && sizeOver - oldest.size >= 0;
+      const belowStart = next.baseOffset <= this.startOffset;
+      if (!expiredByTime && !expiredBySize && !belowStart) break;
+      this.segments.shift();
+      sizeOver -= oldest.size;
+      this.startOffset = Math.max(this.startOffset, next.baseOffset);
+      oldest.delete();
+      count++;
+    }
+    return count;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.flushTimer?.cancel();
+    for (const waiter of this.dataWaiters.splice(0)) waiter.resolve();
+    for (const segment of this.segments) segment.close();
+    const err = new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
+    for (const waiter of this.flushWaiters.splice(0)) waiter.reject(err);
+  }
+
+  /** fsyncs every segment that has unflushed bytes (used by a clean shutdown). */
+  async flushAll(): Promise<void> {
+    if (this.closed || this.failure !== null) return;
+    await this.flush();
+  }
+
+  get isFailed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Removes the whole partition directory (topic deletion). */
+  deleteFiles(): void {
+    this.close();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  static isSegmentFile(name: string): boolean {
+    return /^\d{20}\.(log|index|timeindex)$/.test(name);
+  }
+
+  static segmentFile(baseOffset: number): string {
+    return segmentFileName(baseOffset, LOG_SUFFIX);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Smoke test of the benchmark harness: `bench/run.ts --quick --json` runs every goal at tiny sizes
+ * and prints one well-formed JSON line per goal. The figures at these sizes mean nothing, so only
+ * the shape is checked (a missing redis-server must show up as a missing baseline, not a number).
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+const GOALS = [
+  'append.redis-xadd',
+  'append.fs-write',
+  'durable-append.fs-fdatasync',
+  'read.redis-xrange',
+  'read.fs-slice',
+  'latency.redis-xread',
+  'memory.rss-growth',
+];
+
+test('bench --quick --json prints one result line per goal', async (t) => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json'], {
+    cwd: root,
+    timeout: 60_000,
+  });
+  const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  t.deepEqual(lines.map((line) => line['goal']), GOALS);
+  for (const line of lines) {
+    const name = String(line['goal']);
+    t.true(typeof line['value'] === 'number' && Number.isFinite(line['value']), `${name}: value`);
+    t.is(typeof line['target'], 'number', `${name}: target`);
+    t.true(line['compare'] === '>=' || line['compare'] === '<=', `${name}: compare`);
+    if (line['baseline'] === null) {
+      t.is(line['ratio'], null, `${name}: ratio without a baseline`);
+      if ('missing' in line) {
+        t.is(line['pass'], null, `${name}: pass of a missing baseline`);
+        t.regex(String(line['missing']), /not found/, `${name}: missing says what to install`);
+      } else {
+        t.is(name, 'memory.rss-growth', 'only memory has no baseline by design');
+        t.is(typeof line['pass'], 'boolean', `${name}: pass`);
+      }
+    } else {
+      t.true(typeof line['baseline'] === 'number' && line['baseline'] > 0, `${name}: baseline`);
+      t.is(line['ratio'], (line['value'] as number) / (line['baseline'] as number), `${name}: ratio`);
+      t.is(typeof line['pass'], 'boolean', `${name}: pass`);
+    }
+  }
+});
+
+test('bench rejects an unknown goal before running anything', async (t) => {
+  const error = await t.throwsAsync(promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--only', 'nope'], { cwd: root }));
+  t.regex(String((error as { stderr?: string } | undefined)?.stderr), /unknown goal 'nope'/);
+});
+
+test('bench reports a missing redis-server as a missing baseline', async (t) => {
+  // An empty PATH hides redis-server; node is started by its absolute path and tsx is resolved as a module.
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', '--only', 'append'], {
+    cwd: root,
+    env: { ...process.env, PATH: '' },
+  });
+  const redis = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['goal'] === 'append.redis-xadd');
+  t.like(redis, { baseline: null, ratio: null, pass: null, missing: 'redis-server not found (apt-get install redis-server)' });
+});

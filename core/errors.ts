@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   ERR_CONSUMER_NOT_ASSIGNED: ['Partition is not assigned to this consumer', false],
   ERR_STORAGE_IO: ['Storage I/O failed', true],
   ERR_CLI_USAGE: ['Invalid command line', false],
+  ERR_CLI_INPUT: ['Invalid input to a command', false],
+  ERR_CLI_NOT_BUILT: ['The eddy command is not built (run npm run build)', false],
 } as const satisfies Record<string, readonly [string, boolean]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

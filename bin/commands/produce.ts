@@ -5,7 +5,7 @@
  * unchanged; an empty line is a record with an empty value. With `--key-separator SEP` the key is the
  * bytes before the first SEP and the value the bytes after it; a line without SEP is an error (as with
  * kafka-console-producer's parse.key): the records before it are kept, the command stops with
- * ERR_RECORD_INVALID naming the line number and exits non-zero.
+ * ERR_CLI_INPUT naming the line number and exits non-zero.
  *
  * Streaming: each chunk read from stdin becomes one `send` (in slices of SEND_SLICE records) that is
  * awaited before the next chunk is read, so memory holds one chunk and a slow log slows the reader
@@ -41,7 +41,7 @@ export class LineParser {
     if (this.separator !== null) {
       const at = line.indexOf(this.separator);
       if (at === -1) {
-        throw new EddyError('ERR_RECORD_INVALID', `Line ${this.lineNumber} has no key separator "${this.separator.toString()}"`, { line: this.lineNumber });
+        throw new EddyError('ERR_CLI_INPUT', `Line ${this.lineNumber} has no key separator "${this.separator.toString()}"`, { line: this.lineNumber });
       }
       message.key = line.subarray(0, at);
       message.value = line.subarray(at + this.separator.length);
@@ -141,7 +141,7 @@ export const produceCommand: Command = {
         progress.stop();
         await producer.close();
       }
-      if (failure instanceof EddyError && failure.code === 'ERR_RECORD_INVALID') {
+      if (failure instanceof EddyError && failure.code === 'ERR_CLI_INPUT') {
         failure.message += ` (${produced} records produced before it)`;
       }
       if (failure !== undefined) throw failure;

@@ -16,7 +16,9 @@ import type { Clock, Timer } from '../clock.js';
 import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchesIn, decodeRecords, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
-import { batchIsControl } from '../record/record-batch.js';
+import { batchIsControl, batchIsTransactional, batchTimestampType, encodeRecordBatch } from '../record/record-batch.js';
+import { compressionFromAttributes } from '../record/compression.js';
+import type { BatchHeader, CompressionType } from '../record/record.js';
 import type { LogConfig } from './log-config.js';
 import { fsyncDirSync } from './atomic-file.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
@@ -220,7 +222,8 @@ export class PartitionLog implements PartitionLogAccess {
     if (this.closed) throw new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
   }
 
-  append(batch: Buffer): AppendResult {
+  append(input: Buffer): AppendResult {
+    let batch = input;
     this.checkUsable();
     if (batch.length > this.logConfig.maxMessageBytes) {
       throw new EddyError('ERR_RECORD_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${this.logConfig.maxMessageBytes}`, {
@@ -230,7 +233,12 @@ export class PartitionLog implements PartitionLogAccess {
       });
     }
     // Validate everything before any byte is written: a bad batch must never reach the file.
-    const header = verifyBatch(batch, 0, batch.length);
+    let header = verifyBatch(batch, 0, batch.length);
+    const recompressed = this.recompressed(batch, header);
+    if (recompressed !== batch) {
+      batch = recompressed;
+      header = verifyBatch(batch, 0, batch.length);
+    }
     const baseOffset = this.logEndOffset();
     const lastOffset = baseOffset + header.lastOffsetDelta;
     let maxTimestamp = header.maxTimestamp;
@@ -252,6 +260,32 @@ export class PartitionLog implements PartitionLogAccess {
     this.unflushedRecords += header.lastOffsetDelta + 1;
     this.afterAppend();
     return { baseOffset, lastOffset, logAppendTime, timestampType: this.logConfig.timestampType };
+  }
+
+  /**
+   * Applies the topic's `compression.type` (Kafka's broker-side recompression): `producer` keeps the
+   * batch as sent; a codec name re-encodes batches that use another codec, keeping producer id,
+   * epoch, sequence, transactional flag and timestamps.
+   */
+  private recompressed(batch: Buffer, header: BatchHeader): Buffer {
+    const wanted = this.logConfig.compressionType;
+    if (wanted === 'producer' || batchIsControl(header.attributes)) return batch;
+    const codec: CompressionType = wanted === 'uncompressed' ? 'none' : (wanted as CompressionType);
+    if (compressionFromAttributes(header.attributes) === codec) return batch;
+    const records = decodeRecords(batch, header);
+    if (records.length !== header.lastOffsetDelta + 1) return batch;
+    return encodeRecordBatch({
+      records,
+      compression: codec,
+      baseTimestamp: header.baseTimestamp,
+      timestampType: batchTimestampType(header.attributes),
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      isTransactional: batchIsTransactional(header.attributes),
+      partitionLeaderEpoch: header.partitionLeaderEpoch,
+      now: header.maxTimestamp,
+    });
   }
 
   private afterAppend(): void {

@@ -53,7 +53,7 @@ test('a line without the key separator stops produce with its line number; earli
   const d = await topicWith(t);
   const r = await runEddy(['produce', 'events', '--key-separator', '\t', ...d], { input: 'a\t1\nb\t2\nno separator\nc\t3\n' });
   t.is(r.code, 1);
-  t.is(r.stderr, 'eddy: ERR_RECORD_INVALID: Line 3 has no key separator "\t" (2 records produced before it)\n');
+  t.is(r.stderr, 'eddy: ERR_CLI_INPUT: Line 3 has no key separator "\t" (2 records produced before it)\n');
   const c = await runEddy(['consume', 'events', '--from-beginning', '--print-key', '--timeout-ms', '300', ...d]);
   t.is(c.stdout, 'a\t1\nb\t2\n');
 });

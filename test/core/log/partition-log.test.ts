@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { Eddy } from '../../../core/eddy.js';
 import { ManualClock } from '../../../core/clock.js';
-import { decodeRecords, batchesIn, verifyBatch } from '../../../core/record/record-batch.js';
+import { decodeRecords, batchesIn, readBatchHeader, verifyBatch } from '../../../core/record/record-batch.js';
 import type { LogRecord } from '../../../core/record/record.js';
 import type { PartitionLog } from '../../../core/log/partition-log.js';
 import { batchOf } from '../../helpers/batches.js';
@@ -219,5 +219,22 @@ test('clean close lets the next open skip recovery and keeps every record', asyn
   t.is(eddy.partitionLog(topic, 0).logEndOffset(), 15);
   eddy.partitionLog(topic, 0).append(batchOf(99, 1));
   t.is(eddy.partitionLog(topic, 0).logEndOffset(), 16);
+  await eddy.close();
+});
+
+test('compression.type re-encodes batches with the topic codec and keeps their records', async (t) => {
+  const eddy = await Eddy.open({ dataDir: tempDir(t) });
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { config: { 'compression.type': 'gzip' } });
+  const log = eddy.partitionLog(topic, 0);
+  log.append(batchOf(0, 5, 1234, 300));
+  const stored = log.read(0, 1 << 20).bytes;
+  t.is(readBatchHeader(stored, 0).attributes & 0x07, 1, 'stored as gzip');
+  t.true(stored.length < 5 * 300, 'smaller than the uncompressed values');
+  t.deepEqual(readAll(log).map((r) => [r.offset, r.key?.toString(), r.value?.length, r.timestamp]), [0, 1, 2, 3, 4].map((i) => [i, `k${i}`, 300, 1234]));
+  await eddy.admin.alterTopicConfig(topic, { 'compression.type': 'producer' });
+  log.append(batchOf(5, 1));
+  const second = log.read(5, 1 << 20).bytes;
+  t.is(readBatchHeader(second, 0).attributes & 0x07, 0, 'producer: kept as sent');
   await eddy.close();
 });

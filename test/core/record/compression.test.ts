@@ -7,6 +7,7 @@ import { compressSync } from 'snappy';
 import { EddyError } from '../../../core/errors.js';
 import { compress, compressionFromAttributes, decompress } from '../../../core/record/compression.js';
 import type { CompressionType } from '../../../core/record/record.js';
+import { testWithBinary } from '../../helpers/binaries.js';
 
 const CODECS: CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
@@ -96,8 +97,7 @@ test('lz4: corrupt blocks inside a valid frame header are ERR_COMPRESSION_FAILED
 
 // Interop with the reference lz4 tool: our frames decode with it, and its frames (content
 // checksum, content size, dependent blocks) decode with ours.
-const lz4Cli = spawnSync('lz4', ['--version']).status === 0;
-(lz4Cli ? test : test.skip)('lz4: interoperates with the reference lz4 CLI (skipped without `apt install lz4`)', (t) => {
+testWithBinary('lz4', 'lz4')('lz4: interoperates with the reference lz4 CLI', (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'eddy-lz4-'));
   try {
     const input = sample(300_000);

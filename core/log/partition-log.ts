@@ -21,15 +21,9 @@ import { compressionFromAttributes } from '../record/compression.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
 import type { LogConfig } from './log-config.js';
 import { fsyncDirSync } from './atomic-file.js';
+import { loadLog, type LogLoadReport } from './log-loader.js';
 import { LogSegment, segmentFileName } from './log-segment.js';
 
-/** What opening a log found, for the caller's accounting and for tests. */
-export interface LogLoadReport {
-  recoveredSegments: number;
-  truncatedBytes: number;
-  rebuiltIndexes: number;
-  deletedSegments: number;
-}
 
 interface FlushWaiter {
   target: number;
@@ -38,7 +32,8 @@ interface FlushWaiter {
 }
 
 const LOG_SUFFIX = '.log';
-const STRAY_SUFFIXES = ['.tmp', '.deleted', '.cleaned', '.swap'];
+
+export type { LogLoadReport } from './log-loader.js';
 
 export class PartitionLog implements PartitionLogAccess {
   private segments: LogSegment[] = [];
@@ -91,88 +86,19 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   private load(recoveryPoint: number, checkpointedStart: number, cleanShutdown: boolean): void {
-    const now = this.clock.now();
-    const bases: number[] = [];
-    for (const name of fs.readdirSync(this.dir)) {
-      const full = path.join(this.dir, name);
-      if (STRAY_SUFFIXES.some((s) => name.endsWith(s))) {
-        fs.rmSync(full, { force: true, recursive: true });
-        continue;
-      }
-      if (name.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(name)) bases.push(Number(name.slice(0, 20)));
-    }
-    // Index files without a log file are leftovers of a deletion interrupted by a crash.
-    for (const name of fs.readdirSync(this.dir)) {
-      const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
-      if (m !== null && !bases.includes(Number(m[1]))) fs.rmSync(path.join(this.dir, name), { force: true });
-    }
-    bases.sort((a, b) => a - b);
-    const needsIndex = new Set<LogSegment>();
-    for (const base of bases) {
-      const { segment, indexesRebuilt } = LogSegment.open(this.dir, base, this.segmentOptions(), now);
-      this.segments.push(segment);
-      if (indexesRebuilt) needsIndex.add(segment);
-    }
-    const contiguous = !this.logConfig.cleanupPolicy.compact;
-    if (this.segments.length === 0) {
-      this.segments.push(LogSegment.create(this.dir, Math.max(0, checkpointedStart, recoveryPoint), this.segmentOptions(), now));
-    }
-
-    // After an unclean shutdown, verify from the segment holding the recovery point to the end.
-    let recoverFrom = this.segments.length;
-    if (!cleanShutdown) {
-      recoverFrom = 0;
-      for (let i = 0; i < this.segments.length; i++) if ((this.segments[i] as LogSegment).baseOffset <= recoveryPoint) recoverFrom = i;
-    }
-    for (let i = 0; i < this.segments.length; i++) {
-      const segment = this.segments[i] as LogSegment;
-      const next = this.segments[i + 1];
-      if (i >= recoverFrom) {
-        if (needsIndex.has(segment)) this.loadReport.rebuiltIndexes++;
-        const cut = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: recoveryPoint, contiguous });
-        this.loadReport.recoveredSegments++;
-        this.loadReport.truncatedBytes += cut;
-        if (cut > 0) {
-          segment.markDirty();
-          // Anything after a cut segment cannot be trusted to follow on from it.
-          for (const later of this.segments.splice(i + 1)) {
-            later.delete();
-            this.loadReport.deletedSegments++;
-          }
-          break;
-        }
-      } else if (needsIndex.has(segment)) {
-        // Below the recovery point: rebuild the indexes but cut nothing.
-        this.loadReport.rebuiltIndexes++;
-        const damaged = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: Number.MAX_SAFE_INTEGER, contiguous, truncate: false });
-        if (next !== undefined) segment.nextOffset = next.baseOffset;
-        else if (damaged > 0) {
-          // The active segment must end on a valid batch, or new appends would follow garbage.
-          this.loadReport.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
-          this.loadReport.recoveredSegments++;
-        }
-      } else if (next === undefined) {
-        try {
-          segment.loadTail();
-        } catch {
-          // The tail's headers do not chain even though the shutdown was clean: verify the segment.
-          this.loadReport.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
-          this.loadReport.recoveredSegments++;
-        }
-      } else {
-        segment.nextOffset = next.baseOffset;
-        const lastTime = segment.timeIndex.lastEntry();
-        segment.maxTimestampSoFar = lastTime?.timestamp ?? -1;
-        segment.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1;
-      }
-    }
-    const active = this.activeSegment();
-    // An empty active segment whose name is below the end of the previous one cannot happen on a
-    // healthy directory; keep offsets monotonic regardless.
-    this.startOffset = Math.max(checkpointedStart, (this.segments[0] as LogSegment).baseOffset);
-    if (this.startOffset > active.nextOffset) this.startOffset = active.nextOffset;
-    this.recoveryPointOffset = Math.min(cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset), active.nextOffset);
-    if (cleanShutdown) this.recoveryPointOffset = active.nextOffset;
+    const loaded = loadLog({
+      dir: this.dir,
+      segmentOptions: this.segmentOptions(),
+      contiguous: !this.logConfig.cleanupPolicy.compact,
+      now: this.clock.now(),
+      recoveryPoint,
+      logStartOffset: checkpointedStart,
+      cleanShutdown,
+    });
+    this.segments = loaded.segments;
+    this.startOffset = loaded.logStartOffset;
+    this.recoveryPointOffset = loaded.recoveryPoint;
+    Object.assign(this.loadReport, loaded.report);
   }
 
   private activeSegment(): LogSegment {

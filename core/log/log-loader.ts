@@ -1,0 +1,125 @@
+/**
+ * Loading a partition directory, as Kafka's LogLoader does: remove leftovers of interrupted work
+ * (`*.tmp`, `*.deleted`, `*.cleaned`, `*.swap`, index files without a log), open the segments in
+ * base-offset order, rebuild damaged indexes, and after an unclean shutdown verify every batch from
+ * the segment holding the recovery point to the end, cutting at the first invalid byte and dropping
+ * any segment after a cut. Below the recovery point nothing is cut: that data was fsynced, and damage
+ * there is reported when it is read.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogSegment, type SegmentOptions } from './log-segment.js';
+
+const LOG_SUFFIX = '.log';
+const STRAY_SUFFIXES = ['.tmp', '.deleted', '.cleaned', '.swap'];
+
+/** What opening a log found, for the caller's accounting and for tests. */
+export interface LogLoadReport {
+  recoveredSegments: number;
+  truncatedBytes: number;
+  rebuiltIndexes: number;
+  deletedSegments: number;
+}
+
+export interface LoadOptions {
+  dir: string;
+  segmentOptions: SegmentOptions;
+  /** Offsets are contiguous within a segment (no compaction): checked exactly during recovery. */
+  contiguous: boolean;
+  now: number;
+  recoveryPoint: number;
+  logStartOffset: number;
+  cleanShutdown: boolean;
+}
+
+export interface LoadedLog {
+  segments: LogSegment[];
+  logStartOffset: number;
+  recoveryPoint: number;
+  report: LogLoadReport;
+}
+
+export function loadLog(options: LoadOptions): LoadedLog {
+  const { dir, segmentOptions, contiguous, now, recoveryPoint, cleanShutdown } = options;
+  const checkpointedStart = options.logStartOffset;
+  const report: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0 };
+  const segments: LogSegment[] = [];
+  const bases: number[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (STRAY_SUFFIXES.some((s) => name.endsWith(s))) {
+      fs.rmSync(full, { force: true, recursive: true });
+      continue;
+    }
+    if (name.endsWith(LOG_SUFFIX) && /^\d{20}\.log$/.test(name)) bases.push(Number(name.slice(0, 20)));
+  }
+  // Index files without a log file are leftovers of a deletion interrupted by a crash.
+  for (const name of fs.readdirSync(dir)) {
+    const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    if (m !== null && !bases.includes(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  bases.sort((a, b) => a - b);
+  const needsIndex = new Set<LogSegment>();
+  for (const base of bases) {
+    const { segment, indexesRebuilt } = LogSegment.open(dir, base, segmentOptions, now);
+    segments.push(segment);
+    if (indexesRebuilt) needsIndex.add(segment);
+  }
+  if (segments.length === 0) {
+    segments.push(LogSegment.create(dir, Math.max(0, checkpointedStart, recoveryPoint), segmentOptions, now));
+  }
+
+  // After an unclean shutdown, verify from the segment holding the recovery point to the end.
+  let recoverFrom = segments.length;
+  if (!cleanShutdown) {
+    recoverFrom = 0;
+    for (let i = 0; i < segments.length; i++) if ((segments[i] as LogSegment).baseOffset <= recoveryPoint) recoverFrom = i;
+  }
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as LogSegment;
+    const next = segments[i + 1];
+    if (i >= recoverFrom) {
+      if (needsIndex.has(segment)) report.rebuiltIndexes++;
+      const cut = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: recoveryPoint, contiguous });
+      report.recoveredSegments++;
+      report.truncatedBytes += cut;
+      if (cut > 0) {
+        segment.markDirty();
+        // Anything after a cut segment cannot be trusted to follow on from it.
+        for (const later of segments.splice(i + 1)) {
+          later.delete();
+          report.deletedSegments++;
+        }
+        break;
+      }
+    } else if (needsIndex.has(segment)) {
+      // Below the recovery point: rebuild the indexes but cut nothing.
+      report.rebuiltIndexes++;
+      const damaged = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: Number.MAX_SAFE_INTEGER, contiguous, truncate: false });
+      if (next !== undefined) segment.nextOffset = next.baseOffset;
+      else if (damaged > 0) {
+        // The active segment must end on a valid batch, or new appends would follow garbage.
+        report.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        report.recoveredSegments++;
+      }
+    } else if (next === undefined) {
+      try {
+        segment.loadTail();
+      } catch {
+        // The tail's headers do not chain even though the shutdown was clean: verify the segment.
+        report.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        report.recoveredSegments++;
+      }
+    } else {
+      segment.nextOffset = next.baseOffset;
+      const lastTime = segment.timeIndex.lastEntry();
+      segment.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+      segment.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1;
+    }
+  }
+  const active = segments[segments.length - 1] as LogSegment;
+  let logStartOffset = Math.max(checkpointedStart, (segments[0] as LogSegment).baseOffset);
+  if (logStartOffset > active.nextOffset) logStartOffset = active.nextOffset;
+  const recoveredTo = cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset);
+  return { segments, logStartOffset, recoveryPoint: recoveredTo, report };
+}

@@ -15,6 +15,9 @@ import { jsonLine, table } from './lib/report.js';
 
 const GOALS: Goal[] = [appendGoal, durableAppendGoal, sequentialReadGoal, tailLatencyGoal, memoryGoal];
 
+// Ctrl-C or a kill still runs the 'exit' handlers, which stop any redis-server the bench started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const options = resolveBenchOptions(process.argv.slice(2), GOALS.map((goal) => goal.name));
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 const results: GoalResult[] = [];

@@ -14,6 +14,11 @@ export interface EddyOptions {
   clock?: Clock;
   /** Broker-level settings by Kafka's names; see DEFAULT_EDDY_CONFIG. */
   config?: Record<string, string | number | boolean>;
+  /**
+   * Called with errors of background work (retention, checkpoints, background flushes) that have no
+   * caller to reject. Default: one line on stderr. The process keeps running either way.
+   */
+  onError?: (error: EddyError) => void;
 }
 
 export const DEFAULT_EDDY_CONFIG = {
@@ -50,6 +55,11 @@ export interface ResolvedEddyOptions {
   checkpointIntervalMs: number;
   /** Topic config defaults given at the data-directory level. */
   topicDefaults: Record<string, string>;
+  onError: (error: EddyError) => void;
+}
+
+function logToStderr(error: EddyError): void {
+  process.stderr.write(`eddy: ${error.code}: ${error.message}\n`);
 }
 
 function positiveInt(name: string, value: unknown, min: number): number {
@@ -84,5 +94,6 @@ export function resolveEddyOptions(options: EddyOptions): ResolvedEddyOptions {
     retentionCheckIntervalMs: positiveInt('log.retention.check.interval.ms', config['log.retention.check.interval.ms'], 1),
     checkpointIntervalMs: positiveInt('log.flush.offset.checkpoint.interval.ms', config['log.flush.offset.checkpoint.interval.ms'], 1),
     topicDefaults,
+    onError: typeof options.onError === 'function' ? options.onError : logToStderr,
   };
 }

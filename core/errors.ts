@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   ERR_COMPRESSION_FAILED: ['Compression or decompression failed', false],
   ERR_TIMESTAMP_INVALID: ['Invalid timestamp', false],
   ERR_INT64_UNSAFE: ['64-bit integer is outside the safe range of a JS number', false],
-  ERR_SERDE: ['Serialization or deserialization failed', false],
+  ERR_SERDE_FAILED: ['Serialization or deserialization failed', false],
   ERR_PRODUCER_CLOSED: ['Producer is closed', false],
   ERR_CONSUMER_CLOSED: ['Consumer is closed', false],
   ERR_CONSUMER_NOT_ASSIGNED: ['Partition is not assigned to this consumer', false],

@@ -4,7 +4,7 @@
  *
  * Every serde maps null to null both ways, so tombstones (null values) and null keys pass through
  * whatever serde is configured. A value that cannot be converted — bad JSON, bad MessagePack,
- * invalid UTF-8, a value JSON cannot represent — raises EddyError ERR_SERDE naming the serde and the
+ * invalid UTF-8, a value JSON cannot represent — raises EddyError ERR_SERDE_FAILED naming the serde and the
  * direction, with the cause attached; it never turns into data.
  *
  * @example
@@ -24,7 +24,7 @@ export interface Serde<T> {
 
 function serdeError(serde: string, direction: 'serialize' | 'deserialize', cause: unknown, bytes?: Buffer): EddyError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new EddyError('ERR_SERDE', `${serde} serde could not ${direction}: ${reason}`, {
+  return new EddyError('ERR_SERDE_FAILED', `${serde} serde could not ${direction}: ${reason}`, {
     serde,
     direction,
     ...(bytes === undefined ? {} : { length: bytes.length }),

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { BENCH_TOPIC_CONFIG, withEddy } from '../lib/eddy-instance.js';
-import { type Goal, missingResult, ratioResult } from '../lib/goal.js';
+import { type Goal, ratioOrMissing, ratioResult } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { chunked, randomRecords } from '../lib/random-data.js';
 import { BatchedFileWriter } from '../lib/raw-file.js';
@@ -60,9 +60,7 @@ export const appendGoal: Goal = {
       log(`append medians (records/s): ${JSON.stringify(median)}`);
       const eddyRate = median['eddy']!;
       return [
-        median['redis'] === undefined
-          ? missingResult('append.redis-xadd', UNIT, '>=', 8, eddyRate, REDIS_MISSING)
-          : ratioResult('append.redis-xadd', UNIT, '>=', 8, eddyRate, median['redis']),
+        ratioOrMissing('append.redis-xadd', UNIT, '>=', 8, eddyRate, median['redis'], REDIS_MISSING),
         ratioResult('append.fs-write', UNIT, '>=', 0.1, eddyRate, median['fs']!),
       ];
     })));

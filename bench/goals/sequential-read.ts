@@ -9,7 +9,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_TOPIC_CONFIG, withEddy } from '../lib/eddy-instance.js';
-import { type Goal, missingResult, ratioResult } from '../lib/goal.js';
+import { type Goal, ratioOrMissing, ratioResult } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { KEY_BYTES, RECORD_BYTES, chunked, randomRecords } from '../lib/random-data.js';
 import { BatchedFileWriter } from '../lib/raw-file.js';
@@ -82,9 +82,7 @@ export const sequentialReadGoal: Goal = {
       log(`read medians (records/s): ${JSON.stringify(median)}`);
       const eddyRate = median['eddy']!;
       return [
-        median['redis'] === undefined
-          ? missingResult('read.redis-xrange', UNIT, '>=', 1.5, eddyRate, REDIS_MISSING)
-          : ratioResult('read.redis-xrange', UNIT, '>=', 1.5, eddyRate, median['redis']),
+        ratioOrMissing('read.redis-xrange', UNIT, '>=', 1.5, eddyRate, median['redis'], REDIS_MISSING),
         ratioResult('read.fs-slice', UNIT, '>=', 0.15, eddyRate, median['fs']!),
       ];
     })));

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { BENCH_TOPIC_CONFIG, withEddy } from '../lib/eddy-instance.js';
-import { type Goal, missingResult, ratioResult } from '../lib/goal.js';
+import { type Goal, ratioOrMissing } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { randomRecords } from '../lib/random-data.js';
 import { REDIS_MISSING, withRedisServer } from '../lib/redis-server.js';
@@ -43,9 +43,7 @@ export const tailLatencyGoal: Goal = {
       const median = await interleave(quick ? 2 : 3, contenders);
       log(`latency median p99 (ms): ${JSON.stringify(median)}`);
       return [
-        median['redis'] === undefined
-          ? missingResult('latency.redis-xread', UNIT, '<=', 0.5, median['eddy']!, REDIS_MISSING)
-          : ratioResult('latency.redis-xread', UNIT, '<=', 0.5, median['eddy']!, median['redis']),
+        ratioOrMissing('latency.redis-xread', UNIT, '<=', 0.5, median['eddy']!, median['redis'], REDIS_MISSING),
       ];
     }));
   },

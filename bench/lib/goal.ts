@@ -38,8 +38,9 @@ export function ratioResult(goal: string, unit: string, compare: Compare, target
   return { goal, value, baseline, ratio, target, pass: meets(ratio, compare, target), unit, compare };
 }
 
-/** A ratio goal whose baseline could not be measured. */
-export function missingResult(goal: string, unit: string, compare: Compare, target: number, value: number, missing: string): GoalResult {
+/** A ratio goal whose baseline may be missing (undefined: its tool is not installed, for the reason given). */
+export function ratioOrMissing(goal: string, unit: string, compare: Compare, target: number, value: number, baseline: number | undefined, missing: string): GoalResult {
+  if (baseline !== undefined) return ratioResult(goal, unit, compare, target, value, baseline);
   return { goal, value, baseline: null, ratio: null, target, pass: null, unit, compare, missing };
 }
 

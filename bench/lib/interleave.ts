@@ -1,8 +1,10 @@
 /**
  * Runs contenders in alternating rounds so that drift on a noisy machine (other jobs, thermal
  * throttling, page-cache state) hits every contender alike. The order rotates each round so no one
- * always goes first (first runs pay for JIT warm-up and cold caches).
+ * always goes first (first runs pay for JIT warm-up and cold caches). A full collection before each
+ * measurement keeps one contender's garbage off the next one's bill.
  */
+import { collectGarbage } from './gc.js';
 import { median } from './stats.js';
 
 /** One measurement of a contender in a round: a number such as records/s or a p99 in ms. */
@@ -15,6 +17,7 @@ export async function interleave(rounds: number, contenders: Record<string, Cont
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length]!;
+      collectGarbage();
       samples.get(name)!.push(await contenders[name]!(round));
     }
   }

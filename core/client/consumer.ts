@@ -431,7 +431,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       return serde.deserialize(bytes);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new EddyError('ERR_SERDE', `Cannot deserialize the ${what} at ${state.topic}-${state.partition}@${offset}: ${reason}`, {
+      throw new EddyError('ERR_SERDE_FAILED', `Cannot deserialize the ${what} at ${state.topic}-${state.partition}@${offset}: ${reason}`, {
         topic: state.topic,
         partition: state.partition,
         offset,

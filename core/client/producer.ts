@@ -271,7 +271,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
         return serde.serialize(input as T);
       } catch (err) {
         if (isEddyError(err)) throw err;
-        throw new EddyError('ERR_SERDE', `The ${what} serde failed on message ${index}`, { topic, index, what }, { cause: err });
+        throw new EddyError('ERR_SERDE_FAILED', `The ${what} serde failed on message ${index}`, { topic, index, what }, { cause: err });
       }
     }
     if (input === null) return null;

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Timer } from '../clock.js';
 import type { PartitionDescription, TopicDescription } from '../client/types.js';
-import { EddyError } from '../errors.js';
+import { EddyError, isEddyError } from '../errors.js';
 import type { ResolvedEddyOptions } from '../eddy-options.js';
 import { fsyncDirSync } from './atomic-file.js';
 import { LockFile } from './lock-file.js';
@@ -131,6 +131,9 @@ export class LogManager {
           if (this.closed) return;
           try {
             work();
+          } catch (err) {
+            // Background work must never throw into the timer: report it and try again next time.
+            this.reportBackgroundError(err);
           } finally {
             if (!this.closed) arm();
           }
@@ -143,6 +146,11 @@ export class LogManager {
     every(checkpointIntervalMs, () => this.writeCheckpoints());
   }
 
+  private reportBackgroundError(err: unknown): void {
+    const error = isEddyError(err) ? err : new EddyError('ERR_STORAGE_IO', `Background log work failed: ${(err as Error).message}`, { path: this.options.dataDir }, { cause: err });
+    this.options.onError(error);
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new EddyError('ERR_LOG_CLOSED', 'Eddy is closed');
   }
@@ -152,8 +160,13 @@ export class LogManager {
     this.checkOpen();
     const now = this.options.clock.now();
     let deleted = 0;
-    for (const logs of this.logs.values()) for (const log of logs) deleted += log.applyRetention(now);
-    if (deleted > 0) this.writeCheckpoints();
+    try {
+      for (const logs of this.logs.values()) for (const log of logs) deleted += log.applyRetention(now);
+      if (deleted > 0) this.writeCheckpoints();
+    } catch (err) {
+      if (isEddyError(err)) throw err;
+      throw new EddyError('ERR_STORAGE_IO', `Retention failed: ${(err as Error).message}`, { path: this.options.dataDir }, { cause: err });
+    }
     return deleted;
   }
 
@@ -167,8 +180,12 @@ export class LogManager {
         starts.set(checkpointKey(topic, log.partition), log.logStartOffset());
       }
     }
-    writeOffsetCheckpoint(path.join(this.options.dataDir, RECOVERY_POINT_FILE), recovery);
-    writeOffsetCheckpoint(path.join(this.options.dataDir, LOG_START_FILE), starts);
+    try {
+      writeOffsetCheckpoint(path.join(this.options.dataDir, RECOVERY_POINT_FILE), recovery);
+      writeOffsetCheckpoint(path.join(this.options.dataDir, LOG_START_FILE), starts);
+    } catch (err) {
+      throw new EddyError('ERR_STORAGE_IO', `Cannot write offset checkpoints: ${(err as Error).message}`, { path: this.options.dataDir }, { cause: err });
+    }
   }
 
   topicNames(includeInternal = false): string[] {
@@ -210,6 +227,9 @@ export class LogManager {
     const overrides = validateTopicConfig(request.config ?? {});
     if (this.store.get(name) !== undefined) throw new EddyError('ERR_TOPIC_EXISTS', `Topic "${name}" already exists`, { topic: name });
     const meta: TopicMetadata = { name, partitions, config: overrides, createdAt: this.options.clock.now() };
+    // Checkpoint entries are keyed by name: rewrite them without this name first, so entries of an
+    // earlier topic called the same can never be applied to the new one after a crash.
+    this.writeCheckpoints();
     // Leftovers of an earlier topic with this name must not resurface as its data.
     for (let p = 0; p < partitions; p++) fs.rmSync(pathInside(this.options.dataDir, partitionDirName(name, p)), { recursive: true, force: true });
     this.store.update(name, meta);
@@ -223,6 +243,7 @@ export class LogManager {
     const logs = this.topicLogs(name);
     this.store.update(name, null);
     this.logs.delete(name);
+    this.writeCheckpoints();
     for (const log of logs) {
       // Rename first so a crash mid-removal leaves a `-delete` directory that open removes.
       const doomed = `${log.dir}.${Date.now().toString(36)}-delete`;
@@ -266,6 +287,7 @@ export class LogManager {
       });
     }
     const updated = { ...meta, partitions: total };
+    this.writeCheckpoints();
     for (let p = logs.length; p < total; p++) fs.rmSync(pathInside(this.options.dataDir, partitionDirName(name, p)), { recursive: true, force: true });
     this.store.update(name, updated);
     for (let p = logs.length; p < total; p++) logs.push(this.openLog(updated, p, 0, 0, true));

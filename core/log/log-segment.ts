@@ -50,6 +50,7 @@ export class LogSegment {
   private fd: number;
   /** Bytes appended since the last fsync; flush() skips clean segments. */
   private dirty = false;
+  private flushChain: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -382,16 +383,32 @@ export class LogSegment {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
   }
 
-  /** fdatasync of the log file (async, on the thread pool) then the indexes. */
-  async flush(): Promise<void> {
-    if (!this.dirty || this.fd < 0) return;
-    this.dirty = false;
-    const fd = this.fd;
-    await new Promise<void>((resolve, reject) => {
-      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
-    });
-    this.offsetIndex.flush();
-    this.timeIndex.flush();
+  /**
+   * fdatasync of the log file on the thread pool, and with `indexes` an fsync of both index files.
+   * Calls are serialized per segment, so a flush resolves only after every flush requested before it
+   * has finished: a caller never sees "clean" while another caller's fdatasync is still running.
+   * Indexes are not synced on every group commit: a crash makes recovery rebuild the indexes of every
+   * segment past the recovery point, and sealed segments get theirs synced when they roll.
+   */
+  flush(indexes = false): Promise<void> {
+    const run = this.flushChain.then(() => this.flushNow(indexes));
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(indexes: boolean): Promise<void> {
+    if (this.fd < 0) return;
+    if (this.dirty) {
+      this.dirty = false;
+      const fd = this.fd;
+      await new Promise<void>((resolve, reject) => {
+        fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+      });
+    }
+    if (indexes && this.fd >= 0) {
+      await this.offsetIndex.flushAsync();
+      await this.timeIndex.flushAsync();
+    }
   }
 
   /** Marks the segment as needing an fsync without writing (used after recovery truncation). */

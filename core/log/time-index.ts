@@ -115,7 +115,14 @@ export class TimeIndex {
   }
 
   flush(): void {
-    fs.fsyncSync(this.fd);
+    if (this.fd >= 0) fs.fsyncSync(this.fd);
+  }
+
+  /** fsync on the thread pool, so a sync of the index never blocks the event loop. */
+  flushAsync(): Promise<void> {
+    const fd = this.fd;
+    if (fd < 0) return Promise.resolve();
+    return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   close(): void {

@@ -6,7 +6,7 @@ import { bytesSerde, jsonSerde, msgpackSerde, serdes, stringSerde } from '../../
 
 function assertSerdeError(t: import('ava').ExecutionContext, fn: () => unknown, direction: string): void {
   const err = t.throws(fn);
-  t.true(isEddyError(err, 'ERR_SERDE'), String(err));
+  t.true(isEddyError(err, 'ERR_SERDE_FAILED'), String(err));
   if (isEddyError(err)) t.is(err.context['direction'], direction);
 }
 
@@ -41,7 +41,7 @@ test('json round-trips and has golden bytes', (t) => {
   t.deepEqual(serde.deserialize(bytes), { id: 1, tags: ['a'] });
 });
 
-test('json failures are ERR_SERDE with context', (t) => {
+test('json failures are ERR_SERDE_FAILED with context', (t) => {
   assertSerdeError(t, () => serdes.json.deserialize(Buffer.from('{"a":')), 'deserialize');
   assertSerdeError(t, () => serdes.json.deserialize(Buffer.alloc(0)), 'deserialize');
   assertSerdeError(t, () => serdes.json.serialize(10n), 'serialize');
@@ -60,7 +60,7 @@ test('msgpack round-trips structured values and has golden bytes', (t) => {
   t.deepEqual(serde.deserialize(serde.serialize(value)), value);
 });
 
-test('msgpack failures are ERR_SERDE', (t) => {
+test('msgpack failures are ERR_SERDE_FAILED', (t) => {
   assertSerdeError(t, () => serdes.msgpack.deserialize(Buffer.alloc(0)), 'deserialize');
   assertSerdeError(t, () => serdes.msgpack.deserialize(Buffer.from([0xc1])), 'deserialize');
   assertSerdeError(t, () => serdes.msgpack.deserialize(Buffer.from([0x92, 0x01])), 'deserialize');
@@ -98,14 +98,14 @@ test('a "__proto__" key never reaches an object prototype', (t) => {
   t.deepEqual(Object.keys(serdes.msgpack.deserialize(serdes.msgpack.serialize(hostile)) as object), ['__proto_', 'a']);
 });
 
-test('property: arbitrary bytes never make a serde throw anything but ERR_SERDE', (t) => {
+test('property: arbitrary bytes never make a serde throw anything but ERR_SERDE_FAILED', (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (arr) => {
     const buf = Buffer.from(arr);
     for (const serde of [serdes.string, serdes.json, serdes.msgpack]) {
       try {
         serde.deserialize(buf);
       } catch (err) {
-        if (!isEddyError(err, 'ERR_SERDE')) return false;
+        if (!isEddyError(err, 'ERR_SERDE_FAILED')) return false;
       }
     }
     return true;

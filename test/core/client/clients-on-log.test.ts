@@ -9,7 +9,7 @@ import { Eddy } from '../../../core/eddy.js';
 import { batchesIn } from '../../../core/record/record-batch.js';
 import { serdes } from '../../../core/serdes.js';
 import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 test('keyed records land on murmur2 partitions and read back in order with serdes', async (t) => {
   const eddy = await Eddy.open({ dataDir: tempDir(t) });

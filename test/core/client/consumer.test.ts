@@ -9,7 +9,7 @@ import { encodeControlRecord } from '../../../core/record/control-record.js';
 import { encodeRecordBatch } from '../../../core/record/record-batch.js';
 import { serdes } from '../../../core/serdes.js';
 import { MemoryLog } from '../../helpers/memory-log.js';
-import { nextTurn, waitFor } from './wait-for.js';
+import { nextTurn, waitFor } from '../../helpers/wait-for.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -289,7 +289,7 @@ test('consumer serdes; a deserialization failure names the record and loses noth
   const first = await consumer.poll({ timeoutMs: 0 });
   t.deepEqual(first.map((r) => [r.key, r.value]), [['k-{"n":1}', { n: 1 }]]);
   const err = await t.throwsAsync(consumer.poll({ timeoutMs: 0 }));
-  t.true(isEddyError(err, 'ERR_SERDE'));
+  t.true(isEddyError(err, 'ERR_SERDE_FAILED'));
   t.like((err as EddyError).context, { topic, partition: 0, offset: 1, what: 'value' });
   t.is(consumer.position({ topic, partition: 0 }), 1);
   consumer.seek({ topic, partition: 0, offset: 2 });

@@ -5,7 +5,7 @@ import { ManualClock } from '../../../core/clock.js';
 import { EddyError, isEddyError } from '../../../core/errors.js';
 import { serdes } from '../../../core/serdes.js';
 import { MemoryLog } from '../../helpers/memory-log.js';
-import { nextTurn, waitFor } from './wait-for.js';
+import { nextTurn, waitFor } from '../../helpers/wait-for.js';
 
 function setup(partitions = 1, clock = new ManualClock()): { log: MemoryLog; clock: ManualClock; topic: string } {
   const topic = `topic-${Math.random().toString(36).slice(2)}`;
@@ -184,7 +184,7 @@ test('a serde failure or a bad key rejects the whole send and queues nothing', a
   const { log, topic } = setup();
   const producer = new Producer(log, { acks: 1, valueSerde: serdes.json });
   const err = await t.throwsAsync(producer.send({ topic, messages: [{ value: { ok: true } }, { value: 10n }] }));
-  t.true(isEddyError(err, 'ERR_SERDE'));
+  t.true(isEddyError(err, 'ERR_SERDE_FAILED'));
   const raw = new Producer(log, { acks: 1 });
   const bad = await t.throwsAsync(raw.send({ topic, messages: [{ key: 42 as unknown as string, value: 'v' }] }));
   t.true(isEddyError(bad, 'ERR_RECORD_INVALID'));

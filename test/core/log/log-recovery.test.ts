@@ -10,7 +10,7 @@ import { Eddy } from '../../../core/eddy.js';
 import { isEddyError } from '../../../core/errors.js';
 import { batchesIn, decodeRecords, encodeRecordBatch } from '../../../core/record/record-batch.js';
 import type { LogRecord, RecordInput } from '../../../core/record/record.js';
-import { readAll } from './partition-log.test.js';
+import { readAll } from '../../helpers/read-all.js';
 
 const TOPIC = 'recovery';
 const ITERATIONS = 120;

@@ -3,28 +3,11 @@ import path from 'node:path';
 import test from 'ava';
 import { Eddy } from '../../../core/eddy.js';
 import { ManualClock } from '../../../core/clock.js';
-import { decodeRecords, batchesIn, readBatchHeader, verifyBatch } from '../../../core/record/record-batch.js';
-import type { LogRecord } from '../../../core/record/record.js';
-import type { PartitionLog } from '../../../core/log/partition-log.js';
+import { readBatchHeader } from '../../../core/record/record-batch.js';
 import { batchOf } from '../../helpers/batches.js';
+import { readAll } from '../../helpers/read-all.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
-
-export function readAll(log: PartitionLog, from = log.logStartOffset(), maxBytes = 64 * 1024): LogRecord[] {
-  const out: LogRecord[] = [];
-  let offset = from;
-  while (offset < log.logEndOffset()) {
-    const result = log.read(offset, maxBytes);
-    if (result.bytes.length === 0) break;
-    for (const { position, size, header } of batchesIn(result.bytes)) {
-      verifyBatch(result.bytes, position, size);
-      for (const record of decodeRecords(result.bytes.subarray(position, position + size), header)) {
-        if (record.offset >= offset) out.push(record);
-      }
-    }
-    offset = result.nextOffset;
-  }
-  return out;
-}
 
 test('append assigns contiguous offsets and reads return them in order', async (t) => {
   const dataDir = tempDir(t);
@@ -180,7 +163,7 @@ test('flush.messages triggers background fsync', async (t) => {
   for (let i = 0; i < 9; i++) log.append(batchOf(i, 1));
   t.is(log.fsyncRounds, 0);
   log.append(batchOf(9, 1));
-  t.is(log.fsyncRounds, 1);
+  await waitFor(() => log.fsyncRounds === 1, 'the background fsync');
   await log.flush();
   t.is(log.recoveryPoint(), 10);
   await eddy.close();
@@ -196,7 +179,7 @@ test('flush.ms fsyncs after the interval on the injected clock', async (t) => {
   clock.advance(999);
   t.is(log.fsyncRounds, 0);
   clock.advance(1);
-  t.is(log.fsyncRounds, 1);
+  await waitFor(() => log.fsyncRounds === 1, 'the background fsync');
   await log.flush();
   t.is(log.recoveryPoint(), 3);
   await eddy.close();

@@ -70,10 +70,13 @@ export function formatError(err: unknown): string {
   if (err instanceof EddyError) {
     line = `${err.code}: ${err.message}`;
   } else if (err instanceof Error) {
+    // Foreign errors are mapped at this boundary: system errors (ENOENT, EACCES…) are storage I/O,
+    // anything else is a defect in Eddy.
     const code = (err as { code?: unknown }).code;
-    line = typeof code === 'string' && !err.message.startsWith(code) ? `${code}: ${err.message}` : err.message;
+    const system = typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+    line = `${system ? 'ERR_STORAGE_IO' : 'ERR_INTERNAL_DEFECT'}: ${err.message}`;
   } else {
-    line = String(err);
+    line = `ERR_INTERNAL_DEFECT: ${String(err)}`;
   }
   return `eddy: ${line.replace(/\s*\n\s*/g, ' ')}`;
 }

@@ -44,7 +44,7 @@ export class Eddy {
    */
   static async open(options: EddyOptions): Promise<Eddy> {
     const resolved = resolveEddyOptions(options);
-    return new Eddy(LogManager.open(resolved));
+    return new Eddy(await LogManager.open(resolved));
   }
 
   get dataDir(): string {

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   ERR_CLI_USAGE: ['Invalid command line', false],
   ERR_CLI_INPUT: ['Invalid input to a command', false],
   ERR_CLI_NOT_BUILT: ['The eddy command is not built (run npm run build)', false],
+  ERR_INTERNAL_DEFECT: ['Unexpected internal error (a defect in Eddy)', false],
 } as const satisfies Record<string, readonly [string, boolean]>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

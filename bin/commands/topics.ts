@@ -3,6 +3,7 @@
  * kafka-topics.sh. Results go to stdout; confirmations ("Created topic x.") to stderr.
  */
 import type { TopicDescription } from '../../core/client/types.js';
+import { validateTopicConfig, validateUserTopicName } from '../../core/index.js';
 import { usageError, type ParsedArgs } from '../args.js';
 import { DATA_DIR_OPTION, note, withEddy, type Command } from '../command.js';
 import { formatTable, OutputWriter } from '../output.js';
@@ -26,6 +27,9 @@ const create: Command = {
   async run(args, ctx) {
     const partitions = args.int('partitions', { min: 1, max: MAX_PARTITIONS });
     const config = args.keyValues('config');
+    // Check what can be checked before opening, so bad input does not even create a data directory.
+    validateUserTopicName(topicName(args));
+    validateTopicConfig(config);
     await withEddy(args, ctx, (eddy) =>
       eddy.admin.createTopic(topicName(args), { ...(partitions === undefined ? {} : { partitions }), config }),
     );

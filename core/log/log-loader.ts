@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { EddyError } from '../errors.js';
 import { LogSegment, type SegmentOptions } from './log-segment.js';
 
 const LOG_SUFFIX = '.log';
@@ -37,6 +38,8 @@ export interface LoadedLog {
   logStartOffset: number;
   recoveryPoint: number;
   report: LogLoadReport;
+  /** Damage found below the recovery point: the log serves what precedes it and takes no appends. */
+  damage: EddyError | null;
 }
 
 export function loadLog(options: LoadOptions): LoadedLog {
@@ -82,6 +85,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
       if (needsIndex.has(segment)) report.rebuiltIndexes++;
       const cut = segment.recover({ offsetLimit: next?.baseOffset ?? Number.MAX_SAFE_INTEGER, verifyFrom: recoveryPoint, contiguous });
       report.recoveredSegments++;
+      if (segment.damagedBelowRecoveryPoint) break;
       report.truncatedBytes += cut;
       if (cut > 0) {
         segment.markDirty();
@@ -99,7 +103,8 @@ export function loadLog(options: LoadOptions): LoadedLog {
       if (next !== undefined) segment.nextOffset = next.baseOffset;
       else if (damaged > 0) {
         // The active segment must end on a valid batch, or new appends would follow garbage.
-        report.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        const cut = segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        if (!segment.damagedBelowRecoveryPoint) report.truncatedBytes += cut;
         report.recoveredSegments++;
       }
     } else if (next === undefined) {
@@ -107,7 +112,8 @@ export function loadLog(options: LoadOptions): LoadedLog {
         segment.loadTail();
       } catch {
         // The tail's headers do not chain even though the shutdown was clean: verify the segment.
-        report.truncatedBytes += segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        const cut = segment.recover({ verifyFrom: recoveryPoint, contiguous });
+        if (!segment.damagedBelowRecoveryPoint) report.truncatedBytes += cut;
         report.recoveredSegments++;
       }
     } else {
@@ -117,9 +123,23 @@ export function loadLog(options: LoadOptions): LoadedLog {
       segment.offsetOfMaxTimestampSoFar = lastTime?.offset ?? -1;
     }
   }
+  let damage: EddyError | null = null;
+  const damagedAt = segments.findIndex((s) => s.damagedBelowRecoveryPoint);
+  if (damagedAt >= 0) {
+    const damaged = segments[damagedAt] as LogSegment;
+    // Later segments stay on disk untouched; they are not served past the damage.
+    for (const later of segments.splice(damagedAt + 1)) later.close();
+    damage = new EddyError('ERR_LOG_CORRUPT', `Damaged batch at position ${damaged.size} of ${damaged.logFile}, below the recovery point ${recoveryPoint}; the partition is read-only up to offset ${damaged.nextOffset} and nothing was removed`, {
+      path: damaged.logFile,
+      offset: damaged.nextOffset,
+      position: damaged.size,
+    });
+  }
   const active = segments[segments.length - 1] as LogSegment;
   let logStartOffset = Math.max(checkpointedStart, (segments[0] as LogSegment).baseOffset);
   if (logStartOffset > active.nextOffset) logStartOffset = active.nextOffset;
-  const recoveredTo = cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset);
-  return { segments, logStartOffset, recoveryPoint: recoveredTo, report };
+  // A damaged log keeps its checkpointed recovery point, so the next open still treats the damage as
+  // fsynced data and does not cut it.
+  const recoveredTo = damage !== null ? recoveryPoint : cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset);
+  return { segments, logStartOffset, recoveryPoint: recoveredTo, report, damage };
 }

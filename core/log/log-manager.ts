@@ -18,11 +18,11 @@ import type { PartitionDescription, TopicDescription } from '../client/types.js'
 import { EddyError, isEddyError } from '../errors.js';
 import type { ResolvedEddyOptions } from '../eddy-options.js';
 import { fsyncDirSync } from './atomic-file.js';
-import { LockFile } from './lock-file.js';
+import { LOCK_FILE, LockFile } from './lock-file.js';
 import { effectiveTopicConfig, parseLogConfig, validateTopicConfig } from './log-config.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type CheckpointEntries } from './offset-checkpoint.js';
 import { PartitionLog } from './partition-log.js';
-import { TopicStore, type TopicMetadata } from './topic-store.js';
+import { TOPICS_FILE, TopicStore, type TopicMetadata } from './topic-store.js';
 import { parsePartitionDirName, partitionDirName, pathInside, validateTopicNameSyntax, validateUserTopicName } from './topic-name.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -35,6 +35,16 @@ export interface CreateTopicRequest {
   config?: Record<string, unknown>;
   /** Allows reserved `__` names; for Eddy's own internal topics. */
   internal?: boolean;
+}
+
+const PARTITION_FILE = /^(\d{20}\.(log|index|timeindex|snapshot|txnindex)(\.(deleted|cleaned|swap|tmp))?|leader-epoch-checkpoint|partition\.metadata)$/;
+
+function holdsOnlyPartitionFiles(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).every((e) => e.isFile() && PARTITION_FILE.test(e.name));
+  } catch {
+    return false;
+  }
 }
 
 export class LogManager {
@@ -53,7 +63,7 @@ export class LogManager {
     this.openedClean = cleanShutdown;
   }
 
-  static open(options: ResolvedEddyOptions): LogManager {
+  static async open(options: ResolvedEddyOptions): Promise<LogManager> {
     const { dataDir } = options;
     try {
       fs.mkdirSync(dataDir, { recursive: true });
@@ -61,9 +71,18 @@ export class LogManager {
     } catch (err) {
       throw new EddyError('ERR_DATA_DIR_INVALID', `Cannot use ${dataDir} as a data directory: ${(err as Error).message}`, { path: dataDir }, { cause: err });
     }
-    const lock = LockFile.acquire(dataDir);
+    const lock = await LockFile.acquire(dataDir);
     try {
       const store = TopicStore.load(dataDir);
+      if (!store.existsOnDisk) {
+        // Only a directory that is empty (or holds just our lock) becomes a data directory: anything
+        // else may be someone's files, and loading cleans up what it does not recognise.
+        const others = fs.readdirSync(dataDir).filter((name) => !name.startsWith(LOCK_FILE));
+        if (others.length > 0) {
+          throw new EddyError('ERR_DATA_DIR_INVALID', `${dataDir} is not empty and is not an Eddy data directory (no ${TOPICS_FILE}); refusing to use it`, { path: dataDir });
+        }
+        store.initialize();
+      }
       const markerFile = path.join(dataDir, CLEAN_SHUTDOWN_FILE);
       const clean = fs.existsSync(markerFile);
       const manager = new LogManager(options, lock, store, clean);
@@ -88,15 +107,19 @@ export class LogManager {
     const trustClean = clean && readOffsetCheckpoint(path.join(dataDir, RECOVERY_POINT_FILE)) !== null;
     for (const entry of fs.readdirSync(dataDir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      if (entry.name.endsWith('-delete')) {
-        fs.rmSync(path.join(dataDir, entry.name), { recursive: true, force: true });
+      const full = path.join(dataDir, entry.name);
+      // Only directories holding nothing but partition files are ever removed.
+      if (!holdsOnlyPartitionFiles(full)) continue;
+      const deleting = /^(.+-\d+)\.[a-z0-9]+-delete$/.exec(entry.name);
+      if (deleting !== null) {
+        fs.rmSync(full, { recursive: true, force: true });
         continue;
       }
       const parsed = parsePartitionDirName(entry.name);
       if (parsed === null) continue;
       const meta = this.store.get(parsed.topic);
       // A directory of a deleted topic or removed partition, left by a crash mid-deletion.
-      if (meta === undefined || parsed.partition >= meta.partitions) fs.rmSync(path.join(dataDir, entry.name), { recursive: true, force: true });
+      if (meta === undefined || parsed.partition >= meta.partitions) fs.rmSync(full, { recursive: true, force: true });
     }
     for (const name of this.store.names()) {
       const meta = this.store.get(name) as TopicMetadata;

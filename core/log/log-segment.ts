@@ -51,6 +51,8 @@ export class LogSegment {
   /** Bytes appended since the last fsync; flush() skips clean segments. */
   private dirty = false;
   private flushChain: Promise<void> = Promise.resolve();
+  /** Set by recover(): the scan stopped at damage below the recovery point, which it did not cut. */
+  damagedBelowRecoveryPoint = false;
 
   private constructor(
     readonly dir: string,
@@ -214,10 +216,14 @@ export class LogSegment {
       position += need;
     }
     const truncated = fileSize - position;
-    if (!truncate) {
+    // Damage to a batch that starts below the recovery point hits data that was fsynced (and maybe
+    // acknowledged): never cut it. The segment is served up to the damage and the caller stops the
+    // log from taking appends, leaving every byte on disk.
+    this.damagedBelowRecoveryPoint = truncate && truncated > 0 && expectedMin < verifyFrom;
+    if (!truncate || this.damagedBelowRecoveryPoint) {
       // Only rebuilding indexes over data below the recovery point: keep every byte; a read that
       // reaches the damage reports it.
-      this.size = fileSize;
+      this.size = this.damagedBelowRecoveryPoint ? position : fileSize;
       this.offsetIndex.reset(offsetEntries);
       this.timeIndex.reset(timeEntries);
       this.maxTimestampSoFar = maxTs;
@@ -398,16 +404,22 @@ export class LogSegment {
 
   private async flushNow(indexes: boolean): Promise<void> {
     if (this.fd < 0) return;
-    if (this.dirty) {
-      this.dirty = false;
-      const fd = this.fd;
-      await new Promise<void>((resolve, reject) => {
-        fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
-      });
-    }
-    if (indexes && this.fd >= 0) {
-      await this.offsetIndex.flushAsync();
-      await this.timeIndex.flushAsync();
+    const fd = this.fd;
+    try {
+      if (this.dirty) {
+        this.dirty = false;
+        await new Promise<void>((resolve, reject) => {
+          fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+        });
+      }
+      if (indexes && this.fd === fd) {
+        await this.offsetIndex.flushAsync();
+        await this.timeIndex.flushAsync();
+      }
+    } catch (err) {
+      // A segment closed or deleted while its sync was queued (retention, topic deletion) has nothing
+      // left to make durable; only a failure on an open segment is a storage failure.
+      if (this.fd === fd) throw err;
     }
   }
 

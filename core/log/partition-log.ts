@@ -45,6 +45,8 @@ export class PartitionLog implements PartitionLogAccess {
   private recoveryPointOffset = 0;
   private closed = false;
   private failure: EddyError | null = null;
+  /** Damage found below the recovery point at load: reads work up to it, appends are refused. */
+  private damage: EddyError | null = null;
   private dataWaiters: Array<{ offset: number; resolve: () => void }> = [];
   private flushWaiters: FlushWaiter[] = [];
   private flushing = false;
@@ -102,6 +104,7 @@ export class PartitionLog implements PartitionLogAccess {
     this.segments = loaded.segments;
     this.startOffset = loaded.logStartOffset;
     this.recoveryPointOffset = loaded.recoveryPoint;
+    this.damage = loaded.damage;
     Object.assign(this.loadReport, loaded.report);
   }
 
@@ -118,6 +121,8 @@ export class PartitionLog implements PartitionLogAccess {
     this.logConfig = config;
     this.flushTimer?.cancel();
     this.flushTimer = null;
+    // Appends waiting for a flush.ms flush keep waiting under the new interval.
+    if (this.unflushedRecords > 0) this.armFlushTimer();
   }
 
   logStartOffset(): number {
@@ -155,6 +160,7 @@ export class PartitionLog implements PartitionLogAccess {
   append(input: Buffer): AppendResult {
     let batch = input;
     this.checkUsable();
+    if (this.damage !== null) throw this.damage;
     if (batch.length > this.logConfig.maxMessageBytes) {
       throw new EddyError('ERR_RECORD_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${this.logConfig.maxMessageBytes}`, {
         topic: this.topic,
@@ -230,12 +236,17 @@ export class PartitionLog implements PartitionLogAccess {
     }
     if (this.unflushedRecords >= this.logConfig.flushMessages) {
       this.flush().catch(() => undefined);
-    } else if (this.logConfig.flushMs < Number.MAX_SAFE_INTEGER && this.flushTimer === null) {
-      this.flushTimer = this.clock.setTimer(this.logConfig.flushMs, () => {
-        this.flushTimer = null;
-        if (!this.closed) this.flush().catch(() => undefined);
-      });
+    } else {
+      this.armFlushTimer();
     }
+  }
+
+  private armFlushTimer(): void {
+    if (this.logConfig.flushMs >= Number.MAX_SAFE_INTEGER || this.flushTimer !== null || this.closed) return;
+    this.flushTimer = this.clock.setTimer(this.logConfig.flushMs, () => {
+      this.flushTimer = null;
+      if (!this.closed) this.flush().catch(() => undefined);
+    });
   }
 
   private roll(now: number): LogSegment {
@@ -267,7 +278,7 @@ export class PartitionLog implements PartitionLogAccess {
       return Promise.reject(err);
     }
     const target = this.logEndOffset();
-    if (target <= this.recoveryPointOffset) return Promise.resolve();
+    if (target <= this.recoveryPointOffset || this.damage !== null) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.flushWaiters.push({ target, resolve, reject });
       if (!this.flushing) void this.runFlushes();
@@ -418,7 +429,9 @@ export class PartitionLog implements PartitionLogAccess {
       while (offset < segment.nextOffset) {
         const { position, previousLastOffset } = segment.locate(offset);
         if (position >= segment.size) break;
-        const bytes = segment.readBytes(position, 1 << 20);
+        const first = segment.batchAt(position);
+        if (first === null) throw this.corrupt(offset, segment, position);
+        const bytes = segment.readBytes(position, Math.max(1 << 20, first.size));
         const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset);
         for (const { position: at, size, header } of batchesIn(valid, 0)) {
           if (header.maxTimestamp < timestamp || batchIsControl(header.attributes)) continue;
@@ -486,6 +499,11 @@ export class PartitionLog implements PartitionLogAccess {
 
   get isFailed(): boolean {
     return this.failure !== null;
+  }
+
+  /** The damage that keeps this log read-only, if any (see LogLoader). */
+  get loadDamage(): EddyError | null {
+    return this.damage;
   }
 
   /** Removes the whole partition directory (topic deletion). */

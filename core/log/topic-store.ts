@@ -22,6 +22,8 @@ export interface TopicMetadata {
 
 export class TopicStore {
   private topics = new Map<string, TopicMetadata>();
+  /** Whether the catalogue file existed when loaded. */
+  existsOnDisk = false;
 
   private constructor(private readonly file: string) {}
 
@@ -34,6 +36,7 @@ export class TopicStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return store;
       throw new EddyError('ERR_DATA_DIR_INVALID', `Cannot read ${store.file}`, { path: store.file }, { cause: err });
     }
+    store.existsOnDisk = true;
     let doc: unknown;
     try {
       doc = JSON.parse(text);
@@ -52,6 +55,12 @@ export class TopicStore {
       store.topics.set(name, { name, partitions: meta.partitions as number, config: { ...meta.config }, createdAt: meta.createdAt ?? 0 });
     }
     return store;
+  }
+
+  /** Writes the empty catalogue that marks a directory as an Eddy data directory. */
+  initialize(): void {
+    this.save();
+    this.existsOnDisk = true;
   }
 
   get(name: string): TopicMetadata | undefined {

@@ -63,6 +63,31 @@ export function compress(type: CompressionType, data: Buffer): Buffer {
   }
 }
 
+/**
+ * The most bytes one batch may decompress to. Batches are limited by `max.message.bytes` compressed;
+ * this bound keeps a small malicious batch (a "zip bomb") from exhausting memory. lz4 and snappy
+ * bound their output from their own headers.
+ */
+export const MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024;
+
+/** Rejects a zstd frame whose header declares more than MAX_DECOMPRESSED_BYTES of content. */
+function checkZstdContentSize(data: Buffer): void {
+  if (data.length < 6 || data.readUInt32LE(0) !== 0xfd2fb528) return; // not a frame: zstd reports it
+  const descriptor = data.readUInt8(4);
+  const fcsFlag = descriptor >> 6;
+  const singleSegment = (descriptor & 0x20) !== 0;
+  const dictIdBytes = [0, 1, 2, 4][descriptor & 0x03] as number;
+  const fcsBytes = fcsFlag === 0 ? (singleSegment ? 1 : 0) : ([0, 2, 4, 8][fcsFlag] as number);
+  const at = 5 + (singleSegment ? 0 : 1) + dictIdBytes;
+  if (fcsBytes === 0 || data.length < at + fcsBytes) return;
+  let size: number;
+  if (fcsBytes === 1) size = data.readUInt8(at);
+  else if (fcsBytes === 2) size = data.readUInt16LE(at) + 256;
+  else if (fcsBytes === 4) size = data.readUInt32LE(at);
+  else size = Number(data.readBigUInt64LE(at));
+  if (size > MAX_DECOMPRESSED_BYTES) throw new Error(`zstd frame declares ${size} bytes of content, over the ${MAX_DECOMPRESSED_BYTES}-byte limit`);
+}
+
 /** Decompresses one block written by any Kafka client with `type`; `none` returns `data` itself. */
 export function decompress(type: CompressionType, data: Buffer): Buffer {
   checkType(type);
@@ -71,12 +96,13 @@ export function decompress(type: CompressionType, data: Buffer): Buffer {
       case 'none':
         return data;
       case 'gzip':
-        return gunzipSync(data);
+        return gunzipSync(data, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
       case 'snappy':
         return snappyDecompress(data);
       case 'lz4':
         return lz4DecompressFrame(data);
       case 'zstd':
+        checkZstdContentSize(data);
         return zstdDecompress(data);
     }
   } catch (err) {

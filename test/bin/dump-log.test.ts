@@ -30,5 +30,5 @@ test('dump-log of a missing file is one line', async (t) => {
   const dir = await makeDataDir(t);
   const r = await runEddy(['dump-log', path.join(dir, 'none.log')]);
   t.is(r.code, 1);
-  t.regex(r.stderr, /^eddy: ENOENT: no such file or directory[^\n]*\n$/);
+  t.regex(r.stderr, /^eddy: ERR_STORAGE_IO: ENOENT: no such file or directory[^\n]*\n$/);
 });

@@ -97,3 +97,14 @@ test('EDDY_DATA_DIR is the default data directory, --data-dir overrides it', asy
   t.is((await runEddy(['topics', 'list', '--data-dir', fromEnv])).stdout, 'e\n');
   t.is((await runEddy(['topics', 'list', '--data-dir', fromFlag], { env: { EDDY_DATA_DIR: fromEnv } })).stdout, '');
 });
+
+test('an invalid name or config does not even create the data directory', async (t) => {
+  const parent = await makeDataDir(t);
+  const dataDir = path.join(parent, 'not-yet');
+  for (const args of [['../x'], ['a/b'], ['x'.repeat(250)], ['ok', '--config', 'retention.ms=abc'], ['ok', '--config', 'nope=1']]) {
+    const r = await runEddy(['topics', 'create', ...args, '--data-dir', dataDir]);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /^eddy: ERR_(TOPIC_NAME_INVALID|CONFIG_INVALID|CONFIG_UNKNOWN): [^\n]*\n$/);
+  }
+  t.false((await readdir(parent)).includes('not-yet'));
+});

@@ -446,3 +446,27 @@ test('calls on a closed Eddy are ERR_LOG_CLOSED', async (t) => {
   await t.throwsAsync(() => eddy.admin.runRetention(), { code: 'ERR_LOG_CLOSED' } as never);
   t.throws(() => eddy.producer(), { code: 'ERR_LOG_CLOSED' } as never);
 });
+
+test('a non-empty directory that is not an Eddy data directory is refused and left untouched', async (t) => {
+  const dataDir = tempDir(t);
+  fs.mkdirSync(path.join(dataDir, 'photos-2023'));
+  fs.writeFileSync(path.join(dataDir, 'photos-2023', 'a.jpg'), 'precious');
+  fs.mkdirSync(path.join(dataDir, 'old-delete'));
+  const err = await t.throwsAsync(() => Eddy.open({ dataDir }), { code: 'ERR_DATA_DIR_INVALID' } as never);
+  t.regex(err?.message ?? '', /not an Eddy data directory/);
+  t.deepEqual(fs.readdirSync(dataDir).sort(), ['old-delete', 'photos-2023']);
+  t.is(fs.readFileSync(path.join(dataDir, 'photos-2023', 'a.jpg'), 'utf8'), 'precious');
+});
+
+test('inside an Eddy data directory, folders that hold anything but partition files are never removed', async (t) => {
+  const dataDir = tempDir(t);
+  await (await Eddy.open({ dataDir })).close();
+  fs.mkdirSync(path.join(dataDir, 'release-1'));
+  fs.writeFileSync(path.join(dataDir, 'release-1', 'notes.txt'), 'keep me');
+  fs.mkdirSync(path.join(dataDir, 'gone-0'));
+  fs.writeFileSync(path.join(dataDir, 'gone-0', '00000000000000000000.log'), '');
+  const eddy = await Eddy.open({ dataDir });
+  t.true(fs.existsSync(path.join(dataDir, 'release-1', 'notes.txt')));
+  t.false(fs.existsSync(path.join(dataDir, 'gone-0')), 'an orphan partition directory is removed');
+  await eddy.close();
+});

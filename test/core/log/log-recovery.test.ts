@@ -218,3 +218,45 @@ test('random damage never crashes open or read (fast-check)', async (t) => {
     { numRuns: 60 },
   );
 });
+
+/** Marks the directory crashed with every offset known durable (the recovery point at the log end). */
+function markUncleanAllDurable(dir: string): void {
+  fs.rmSync(path.join(dir, '.kafka_cleanshutdown'), { force: true });
+  fs.writeFileSync(path.join(dir, 'recovery-point-offset-checkpoint'), `0\n1\n${TOPIC} 0 ${base.records.length}\n`);
+}
+
+function filesAndSizes(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of fs.readdirSync(path.join(dir, `${TOPIC}-0`))) if (name.endsWith('.log')) out[name] = fs.statSync(path.join(dir, `${TOPIC}-0`, name)).size;
+  return out;
+}
+
+test('damage below the recovery point is never cut: the partition turns read-only and keeps every byte', async (t) => {
+  for (let i = 0; i < ITERATIONS; i++) {
+    const dir = copyOf(base, root, `below-${i}`);
+    const clean = i % 2 === 0;
+    if (!clean) markUncleanAllDurable(dir);
+    // Damage the magic byte or the length of one batch in the last (active) segment.
+    const last = path.join(dir, `${TOPIC}-0`, base.segmentFiles[base.segmentFiles.length - 1] as string);
+    const ends = [0, ...batchEnds(last)];
+    const victim = ends[Math.floor(Math.random() * (ends.length - 1))] as number;
+    const bytes = fs.readFileSync(last);
+    if (i % 4 < 2) bytes.writeInt8(bytes.readInt8(victim + 16) ^ 0x40, victim + 16);
+    else bytes.writeInt32BE(bytes.readInt32BE(victim + 8) + 1 + Math.floor(Math.random() * 1_000_000), victim + 8);
+    fs.writeFileSync(last, bytes);
+    const before = filesAndSizes(dir);
+    for (let open = 0; open < 2; open++) {
+      const eddy = await Eddy.open({ dataDir: dir });
+      const log = eddy.partitionLog(TOPIC, 0);
+      t.deepEqual(filesAndSizes(dir), before, 'no segment file was cut or removed');
+      const got = plain(readAll(log));
+      t.deepEqual(got, base.records.slice(0, got.length), 'records before the damage are exact');
+      t.true(log.loadDamage !== null || clean, 'an unclean open detects the damage');
+      if (log.loadDamage !== null) {
+        t.throws(() => log.append(encodeRecordBatch({ records: [{ key: null, value: Buffer.from('x') }] })), { code: 'ERR_LOG_CORRUPT' } as never);
+      }
+      await eddy.close();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

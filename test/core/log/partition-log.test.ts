@@ -221,3 +221,45 @@ test('compression.type re-encodes batches with the topic codec and keeps their r
   t.is(readBatchHeader(second, 0).attributes & 0x07, 0, 'producer: kept as sent');
   await eddy.close();
 });
+
+test('offsetForTimestamp handles a batch larger than its 1 MiB read', async (t) => {
+  const eddy = await Eddy.open({ dataDir: tempDir(t) });
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { config: { 'max.message.bytes': 4 * 1024 * 1024 } });
+  const log = eddy.partitionLog(topic, 0);
+  log.append(batchOf(0, 2, 1000, 700_000));
+  log.append(batchOf(2, 1, 2000));
+  t.is(log.offsetForTimestamp(1000), 0);
+  t.is(log.offsetForTimestamp(1500), 2);
+  await eddy.close();
+});
+
+test('altering flush.ms keeps a pending background flush', async (t) => {
+  const clock = new ManualClock();
+  const eddy = await Eddy.open({ dataDir: tempDir(t), clock });
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { config: { 'flush.ms': 1000 } });
+  const log = eddy.partitionLog(topic, 0);
+  log.append(batchOf(0, 2));
+  await eddy.admin.alterTopicConfig(topic, { 'flush.ms': 500 });
+  clock.advance(500);
+  await waitFor(() => log.recoveryPoint() === 2, 'the flush under the new flush.ms');
+  t.is(log.recoveryPoint(), 2);
+  await eddy.close();
+});
+
+test('retention deleting a just-rolled segment while its background sync is queued does not fail the log', async (t) => {
+  const clock = new ManualClock(1_800_000_000_000);
+  const eddy = await Eddy.open({ dataDir: tempDir(t), clock });
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { config: { 'segment.bytes': 1000, 'retention.bytes': 1 } });
+  const log = eddy.partitionLog(topic, 0);
+  for (let i = 0; i < 20; i++) {
+    log.append(batchOf(i, 1, clock.now(), 600));
+    await eddy.admin.runRetention();
+  }
+  await log.flush();
+  t.false(log.isFailed);
+  t.is(log.append(batchOf(20, 1, clock.now())).baseOffset, 20);
+  await eddy.close();
+});

@@ -5,7 +5,8 @@ import path from 'node:path';
 import test from 'ava';
 import { compressSync } from 'snappy';
 import { EddyError } from '../../../core/errors.js';
-import { compress, compressionFromAttributes, decompress } from '../../../core/record/compression.js';
+import { compress, compressionFromAttributes, decompress, MAX_DECOMPRESSED_BYTES } from '../../../core/record/compression.js';
+import { gzipSync } from 'node:zlib';
 import type { CompressionType } from '../../../core/record/record.js';
 import { testWithBinary } from '../../helpers/binaries.js';
 
@@ -118,4 +119,13 @@ testWithBinary('lz4', 'lz4')('lz4: interoperates with the reference lz4 CLI', (t
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('decompression bombs are refused, not expanded: gzip and zstd over MAX_DECOMPRESSED_BYTES', (t) => {
+  const huge = Buffer.alloc(MAX_DECOMPRESSED_BYTES + 1024);
+  t.throws(() => decompress('gzip', gzipSync(huge, { level: 1 })), { code: 'ERR_COMPRESSION_FAILED' });
+  t.throws(() => decompress('zstd', compress('zstd', huge)), { code: 'ERR_COMPRESSION_FAILED' });
+  const fine = Buffer.alloc(1_000_000, 7);
+  t.deepEqual(decompress('gzip', compress('gzip', fine)), fine);
+  t.deepEqual(decompress('zstd', compress('zstd', fine)), fine);
 });

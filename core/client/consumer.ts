@@ -136,6 +136,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Wakers of pending polls; called on data, close, assignment or position changes. */
   private readonly wakers = new Set<() => void>();
   private closed = false;
+  private readonly waiterAbort = new AbortController();
 
   constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}) {
     this.options = resolveConsumerOptions(options);
@@ -255,6 +256,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Stops the consumer: pending polls resolve with [], iterators end, observables complete. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    // Drop this consumer's waiters from the logs, or they would stay until the next append.
+    this.waiterAbort.abort();
     this.wake();
   }
 
@@ -311,7 +314,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
         if (state.waitingAt === offset) state.waitingAt = null;
         this.wake();
       };
-      state.log.waitForData(offset).then(done, done);
+      state.log.waitForData(offset, this.waiterAbort.signal).then(done, done);
     }
   }
 

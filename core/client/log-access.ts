@@ -48,9 +48,10 @@ export interface PartitionLogAccess {
   offsetForTimestamp(timestamp: number): number | null;
   /**
    * Resolves when the log end offset passes `offset` (data is available at `offset`), or when the log
-   * is closed or deleted. Never polls: appends wake the waiters.
+   * is closed or deleted, or when `signal` aborts (which also drops the waiter from the log). Never
+   * polls: appends wake the waiters.
    */
-  waitForData(offset: number): Promise<void>;
+  waitForData(offset: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface LogAccess {

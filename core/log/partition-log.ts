@@ -445,9 +445,21 @@ export class PartitionLog implements PartitionLogAccess {
     return null;
   }
 
-  waitForData(offset: number): Promise<void> {
-    if (this.closed || this.failure !== null || offset < this.logEndOffset()) return Promise.resolve();
-    return new Promise((resolve) => this.dataWaiters.push({ offset, resolve }));
+  waitForData(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || this.failure !== null || offset < this.logEndOffset() || signal?.aborted === true) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { offset, resolve };
+      this.dataWaiters.push(waiter);
+      signal?.addEventListener('abort', () => {
+        this.dataWaiters = this.dataWaiters.filter((w) => w !== waiter);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  /** Readers waiting for appends (for tests and metrics). */
+  pendingWaiters(): number {
+    return this.dataWaiters.length;
   }
 
   /**

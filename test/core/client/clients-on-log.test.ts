@@ -110,3 +110,19 @@ test('LogAppendTime topics report the append time to producer and consumer', asy
   sub.unsubscribe();
   t.deepEqual(received, [meta!.timestamp]);
 });
+
+test('closing a consumer removes its waiters from an idle log', async (t) => {
+  const eddy = await Eddy.open({ dataDir: tempDir(t) });
+  t.teardown(() => eddy.close());
+  await eddy.admin.createTopic('idle-topic');
+  const log = eddy.partitionLog('idle-topic', 0);
+  for (let i = 0; i < 5; i++) {
+    const consumer = eddy.consumer({ autoOffsetReset: 'earliest' });
+    consumer.assign([{ topic: 'idle-topic', partition: 0 }]);
+    const polling = consumer.poll({ timeoutMs: Infinity });
+    await waitFor(() => log.pendingWaiters() === 1, 'the poll to wait on the log');
+    await consumer.close();
+    t.deepEqual(await polling, []);
+    t.is(log.pendingWaiters(), 0);
+  }
+});

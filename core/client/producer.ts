@@ -196,8 +196,15 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       if (!Array.isArray(record.messages)) {
         throw new EddyError('ERR_RECORD_INVALID', 'send() needs a messages array', { topic: record.topic });
       }
+      // Convert and validate first, so a bad message does not auto-create the topic.
+      prepared = this.prepare(record.topic, record.messages);
       numPartitions = this.log.partitionCount(record.topic, true);
-      prepared = this.prepare(record.topic, record.messages, numPartitions);
+      for (let i = 0; i < prepared.length; i++) {
+        const partition = prepared[i]!.partition;
+        if (partition >= numPartitions) {
+          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${record.topic} has no partition ${partition} (it has ${numPartitions})`, { topic: record.topic, partition, index: i });
+        }
+      }
     } catch (err) {
       return Promise.reject(err);
     }
@@ -234,7 +241,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   }
 
   /** Validates and converts every message before any is queued, so a bad message rejects the whole send. */
-  private prepare(topic: string, messages: ReadonlyArray<Message<K, V>>, numPartitions: number): PreparedRecord[] {
+  private prepare(topic: string, messages: ReadonlyArray<Message<K, V>>): PreparedRecord[] {
     const out: PreparedRecord[] = new Array<PreparedRecord>(messages.length);
     const now = this.log.clock.now();
     for (let i = 0; i < messages.length; i++) {
@@ -252,8 +259,8 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       let partition: number;
       if (message.partition !== undefined) {
         partition = message.partition;
-        if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
-          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${topic} has no partition ${String(partition)} (it has ${numPartitions})`, { topic, partition, index: i });
+        if (!Number.isInteger(partition) || partition < 0) {
+          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${topic} has no partition ${String(partition)}`, { topic, partition, index: i });
         }
       } else {
         partition = -1; // decided at enqueue time: the sticky partition may move while this send is queued

@@ -33,7 +33,10 @@ import { Observable } from 'rxjs';
 import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchesIn, batchIsControl, batchTimestampType, decodeRecords, verifyBatch } from '../record/record-batch.js';
-import type { LogRecord } from '../record/record.js';
+import type { RecordFactory } from '../record/record-codec.js';
+
+/** A record as decoded, keys and values still bytes: handed out as is when no serde is configured. */
+type RawRecord = ConsumerRecord<Buffer | null, Buffer | null>;
 import type { Serde } from '../serdes.js';
 import type { PartitionLogAccess } from './log-access.js';
 import type { LogAccess } from './log-access.js';
@@ -110,8 +113,7 @@ function tpKey(topic: string, partition: number): string {
 class PartitionState {
   position: number | null = null;
   /** Decoded records at or after `position`, in offset order; `buffered[next]` is returned next. */
-  buffered: LogRecord[] = [];
-  bufferedLogAppendTime: boolean[] = [];
+  buffered: RawRecord[] = [];
   next = 0;
   /** Where the position goes once the buffer is drained: past the last batch decoded. */
   bufferEnd = 0;
@@ -122,13 +124,14 @@ class PartitionState {
 
   clearBuffer(): void {
     this.buffered = [];
-    this.bufferedLogAppendTime = [];
     this.next = 0;
   }
 }
 
 export class Consumer<K = Buffer | null, V = Buffer | null> {
   readonly options: ResolvedConsumerOptions<K, V>;
+  /** No serdes: decoded records are handed out as they are. */
+  private readonly rawOnly: boolean;
   private states: PartitionState[] = [];
   private readonly byKey = new Map<string, PartitionState>();
   /** Round-robin cursor: index in `states` where the next poll starts. */
@@ -140,6 +143,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
 
   constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}) {
     this.options = resolveConsumerOptions(options);
+    this.rawOnly = this.options.keySerde === undefined && this.options.valueSerde === undefined;
   }
 
   /** Replaces the assignment. Partitions kept from the previous assignment keep their positions. */
@@ -347,10 +351,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Moves buffered records of one partition into `out`, reading from the log when the buffer is empty. */
   private fetchFrom(state: PartitionState, out: Array<ConsumerRecord<K, V>>, maxRecords: number): void {
     if (state.next >= state.buffered.length) this.readInto(state);
-    const { buffered, bufferedLogAppendTime } = state;
+    const { buffered } = state;
     while (out.length < maxRecords && state.next < buffered.length) {
       const record = buffered[state.next]!;
-      out.push(this.toConsumerRecord(state, record, bufferedLogAppendTime[state.next]!));
+      out.push(this.rawOnly ? (record as ConsumerRecord<K, V>) : this.toConsumerRecord(state, record));
       state.next++;
       state.position = record.offset + 1;
     }
@@ -375,8 +379,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const { bytes } = result;
     if (bytes.length === 0) return;
 
-    const records: LogRecord[] = [];
-    const logAppendTime: boolean[] = [];
+    const records: RawRecord[] = [];
+    const { topic, partition } = state;
     let end = from;
     let sawBatch = false;
     try {
@@ -387,12 +391,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
         // batchesIn checks framing only; the CRC is checked here, control batches included.
         verifyBatch(bytes, pos, size);
         if (!batchIsControl(header.attributes)) {
-          const lat = batchTimestampType(header.attributes) === 'LogAppendTime';
-          // Under LogAppendTime decodeRecords already reports maxTimestamp for every record.
-          for (const record of decodeRecords(bytes.subarray(pos, pos + size), header)) {
+          const timestampType = batchTimestampType(header.attributes);
+          // Decoded straight into the consumer's record shape: no intermediate object per record.
+          // Under LogAppendTime the decoder already reports maxTimestamp for every record.
+          const make: RecordFactory<RawRecord> = (offset, timestamp, key, value, headers) => ({ topic, partition, offset, timestamp, timestampType, key, value, headers });
+          for (const record of decodeRecords(bytes.subarray(pos, pos + size), header, make)) {
             if (record.offset < from) continue;
             records.push(record);
-            logAppendTime.push(lat);
           }
         }
         end = Math.max(end, batchEnd);
@@ -410,18 +415,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       });
     }
     state.buffered = records;
-    state.bufferedLogAppendTime = logAppendTime;
     state.next = 0;
     state.bufferEnd = end;
   }
 
-  private toConsumerRecord(state: PartitionState, record: LogRecord, logAppendTime: boolean): ConsumerRecord<K, V> {
+  private toConsumerRecord(state: PartitionState, record: RawRecord): ConsumerRecord<K, V> {
     return {
       topic: state.topic,
       partition: state.partition,
       offset: record.offset,
       timestamp: record.timestamp,
-      timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
+      timestampType: record.timestampType,
       key: this.deserialize(this.options.keySerde, record.key, 'key', state, record.offset),
       value: this.deserialize(this.options.valueSerde, record.value, 'value', state, record.offset),
       headers: record.headers,

@@ -30,7 +30,7 @@ import { EddyError } from '../errors.js';
 import { compress, compressionFromAttributes, decompress } from './compression.js';
 import { checkInteger, readInt64BE, writeInt64BE } from './int64.js';
 import { COMPRESSION_CODEC_IDS, type BatchHeader, type CompressionType, type LogRecord, type RecordInput, type TimestampType } from './record.js';
-import { type RecordBase, readRecord, sizeOfRecordBody, writeRecord } from './record-codec.js';
+import { makeLogRecord, type RecordBase, type RecordFactory, readRecord, sizeOfRecordBody, writeRecord } from './record-codec.js';
 import { sizeOfVarint } from './varint.js';
 
 export const BATCH_HEADER_SIZE = 61;
@@ -316,7 +316,9 @@ function checkHeaderCounts(header: BatchHeader, pos: number): void {
  * {@link verifyBatch}; the CRC is not re-checked here). Keys, values and header values are views
  * into `batch` when it is uncompressed, into the decompressed block otherwise.
  */
-export function decodeRecords(batch: Buffer, header: BatchHeader = readBatchHeader(batch, 0)): LogRecord[] {
+export function decodeRecords(batch: Buffer, header?: BatchHeader): LogRecord[];
+export function decodeRecords<T>(batch: Buffer, header: BatchHeader | undefined, make: RecordFactory<T>): T[];
+export function decodeRecords<T>(batch: Buffer, header: BatchHeader = readBatchHeader(batch, 0), make?: RecordFactory<T>): T[] | LogRecord[] {
   if (header.magic !== CURRENT_MAGIC) throw batchInvalid(`Unsupported magic ${header.magic}`, 0, { magic: header.magic });
   if (header.batchLength < MIN_BATCH_LENGTH || header.batchLength + LOG_OVERHEAD !== batch.length) {
     throw batchInvalid(`Batch declares ${header.batchLength + LOG_OVERHEAD} bytes but the buffer holds ${batch.length}`, 0);
@@ -334,17 +336,18 @@ export function decodeRecords(batch: Buffer, header: BatchHeader = readBatchHead
     baseTimestamp: header.baseTimestamp,
     logAppendTime: (header.attributes & ATTR_TIMESTAMP_TYPE) !== 0 ? header.maxTimestamp : null,
   };
-  const records: LogRecord[] = new Array<LogRecord>(count);
+  const factory = (make ?? makeLogRecord) as RecordFactory<T | LogRecord>;
+  const records = new Array<T | LogRecord>(count);
   const cursor = { pos: 0 };
   const end = section.length;
   for (let i = 0; i < count; i++) {
     if (cursor.pos >= end) throw batchInvalid(`Batch claims ${count} records but holds only ${i}`, 0, { baseOffset: header.baseOffset });
-    records[i] = readRecord(section, cursor, end, base);
+    records[i] = readRecord(section, cursor, end, base, factory);
   }
   if (cursor.pos !== end) {
     throw batchInvalid(`Batch has ${end - cursor.pos} bytes after its ${count} records`, 0, { baseOffset: header.baseOffset });
   }
-  return records;
+  return records as T[] | LogRecord[];
 }
 
 /** Rewrites baseOffset in place; the CRC does not cover it, so no re-hash is needed. */

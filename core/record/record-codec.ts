@@ -106,8 +106,16 @@ function readBytes(buf: Buffer, cursor: Cursor, end: number, what: string, recor
   return buf.subarray(start, start + length);
 }
 
+/**
+ * Builds the object a decoded record becomes. Decoding straight into the caller's final shape (a
+ * consumer's record) saves an intermediate object per record, which is most of a reader's garbage.
+ */
+export type RecordFactory<T> = (offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]) => T;
+
+export const makeLogRecord: RecordFactory<LogRecord> = (offset, timestamp, key, value, headers) => ({ offset, timestamp, key, value, headers });
+
 /** Reads the record at `cursor.pos` (never past `end`) and advances the cursor past it. */
-export function readRecord(buf: Buffer, cursor: Cursor, end: number, base: RecordBase): LogRecord {
+export function readRecord<T = LogRecord>(buf: Buffer, cursor: Cursor, end: number, base: RecordBase, make: RecordFactory<T> = makeLogRecord as RecordFactory<never>): T {
   const recordPos = cursor.pos;
   const length = readVarint(buf, cursor, end);
   const bodyStart = cursor.pos;
@@ -147,5 +155,5 @@ export function readRecord(buf: Buffer, cursor: Cursor, end: number, base: Recor
   if (cursor.pos !== recordEnd) {
     throw invalid(`Record at position ${recordPos} declares ${length} bytes but its fields use ${cursor.pos - bodyStart}`, recordPos);
   }
-  return { offset: base.baseOffset + offsetDelta, timestamp, key, value, headers };
+  return make(base.baseOffset + offsetDelta, timestamp, key, value, headers);
 }

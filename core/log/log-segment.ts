@@ -437,11 +437,29 @@ export class LogSegment {
     }
   }
 
-  /** Closes and removes the three files. */
+  /** Closes and removes the three files now. */
   delete(): void {
+    for (const file of this.markDeleted()) fs.rmSync(file, { force: true });
+  }
+
+  /**
+   * Closes the segment and renames its files to `*.deleted` (Kafka's convention): a rename is quick
+   * and atomic, while unlinking a large file can stall the event loop, so the caller removes the
+   * renamed files later, off the hot path. A crash in between leaves `*.deleted` files, which loading
+   * removes. Returns the renamed paths.
+   */
+  markDeleted(): string[] {
     this.close();
+    const renamed: string[] = [];
     for (const suffix of ['.log', '.index', '.timeindex']) {
-      fs.rmSync(path.join(this.dir, segmentFileName(this.baseOffset, suffix)), { force: true });
+      const file = path.join(this.dir, segmentFileName(this.baseOffset, suffix));
+      try {
+        fs.renameSync(file, `${file}.deleted`);
+        renamed.push(`${file}.deleted`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
+    return renamed;
   }
 }

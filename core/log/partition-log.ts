@@ -482,10 +482,19 @@ export class PartitionLog implements PartitionLogAccess {
       this.segments.shift();
       sizeOver -= oldest.size;
       this.startOffset = Math.max(this.startOffset, next.baseOffset);
-      oldest.delete();
+      this.removeLater(oldest.markDeleted());
       count++;
     }
     return count;
+  }
+
+  /** Unlinks renamed segment files after `file.delete.delay.ms`, asynchronously. */
+  private removeLater(files: string[]): void {
+    const remove = (): void => {
+      for (const file of files) fs.promises.rm(file, { force: true }).catch(() => undefined);
+    };
+    if (this.logConfig.fileDeleteDelayMs <= 0) remove();
+    else this.clock.setTimer(this.logConfig.fileDeleteDelayMs, remove);
   }
 
   close(): void {

@@ -13,6 +13,7 @@ import { Eddy } from '../../../core/eddy.js';
 import { readOffsetCheckpoint } from '../../../core/log/offset-checkpoint.js';
 import type { PartitionLog } from '../../../core/log/partition-log.js';
 import { batchOf } from '../../helpers/batches.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
 import { readAll } from '../../helpers/read-all.js';
 
@@ -360,4 +361,21 @@ test('a failing checkpoint write in a background retention pass does not escape 
   clock.advance(20 * CHECK_INTERVAL); // past retention.ms for the segment stamped NOW
   t.deepEqual(log.segmentBaseOffsets(), [3]);
   t.is(readOffsetCheckpoint(path.join(dataDir, 'log-start-offset-checkpoint'))?.get(`${topic} 0`), 3);
+});
+
+test('deleted segments are renamed to .deleted at once and unlinked after file.delete.delay.ms', async (t) => {
+  const { eddy, clock, dataDir } = await open(t);
+  const topic = uniqueTopic('ret-delay');
+  await eddy.admin.createTopic(topic, { config: { ...ONE_SEGMENT_EACH, 'retention.ms': 10_000, 'file.delete.delay.ms': 5000 } });
+  const log = eddy.partitionLog(topic, 0);
+  appendSegments(log, [NOW - 60_000, NOW]);
+  t.is(await eddy.admin.runRetention(), 1);
+  const dir = path.join(dataDir, `${topic}-0`);
+  const deleted = (): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.deleted')).sort();
+  t.deepEqual(deleted(), ['00000000000000000000.index.deleted', '00000000000000000000.log.deleted', '00000000000000000000.timeindex.deleted']);
+  clock.advance(4999);
+  t.is(deleted().length, 3);
+  clock.advance(1);
+  await waitFor(() => deleted().length === 0, 'the delayed unlink');
+  t.deepEqual(log.segmentBaseOffsets(), [1]);
 });

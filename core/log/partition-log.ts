@@ -5,8 +5,8 @@
  * `flush()` call that arrives while an fdatasync is running is satisfied by the next single one.
  *
  * Offsets: logStartOffset <= every readable offset < logEndOffset. The recovery point is the offset
- * below which everything is known to be on disk; after an unclean shutdown only segments from the one
- * holding the recovery point onward are scanned and cut at the first invalid byte.
+ * below which everything is known to be on disk; after an unclean shutdown LogLoader verifies the
+ * segments from the one holding it onward and cuts invalid bytes at or above it, never below.
  *
  * An fsync failure is fatal for the log (fail-stop): it is never retried or reported as success.
  */
@@ -15,23 +15,29 @@ import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { batchesIn, decodeRecords, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
-import { batchIsControl, batchIsTransactional, batchTimestampType, encodeRecordBatch } from '../record/record-batch.js';
 import { compressionFromAttributes } from '../record/compression.js';
+import {
+  batchesIn,
+  batchIsControl,
+  batchIsTransactional,
+  batchTimestampType,
+  decodeRecords,
+  encodeRecordBatch,
+  setBaseOffset,
+  setLogAppendTime,
+  verifyBatch,
+} from '../record/record-batch.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
-import type { LogConfig } from './log-config.js';
 import { fsyncDirSync } from './atomic-file.js';
+import type { LogConfig } from './log-config.js';
 import { loadLog, type LogLoadReport } from './log-loader.js';
-import { LogSegment, segmentFileName } from './log-segment.js';
-
+import { LogSegment } from './log-segment.js';
 
 interface FlushWaiter {
   target: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
-
-const LOG_SUFFIX = '.log';
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
@@ -525,19 +531,5 @@ export class PartitionLog implements PartitionLogAccess {
   /** The damage that keeps this log read-only, if any (see LogLoader). */
   get loadDamage(): EddyError | null {
     return this.damage;
-  }
-
-  /** Removes the whole partition directory (topic deletion). */
-  deleteFiles(): void {
-    this.close();
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  static isSegmentFile(name: string): boolean {
-    return /^\d{20}\.(log|index|timeindex)$/.test(name);
-  }
-
-  static segmentFile(baseOffset: number): string {
-    return segmentFileName(baseOffset, LOG_SUFFIX);
   }
 }

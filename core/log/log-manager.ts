@@ -19,7 +19,7 @@ import { EddyError, isEddyError } from '../errors.js';
 import type { ResolvedEddyOptions } from '../eddy-options.js';
 import { fsyncDirSync } from './atomic-file.js';
 import { LOCK_FILE, LockFile } from './lock-file.js';
-import { effectiveTopicConfig, parseLogConfig, validateTopicConfig } from './log-config.js';
+import { effectiveTopicConfig, isTopicConfigName, parseLogConfig, validateTopicConfig } from './log-config.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type CheckpointEntries } from './offset-checkpoint.js';
 import { PartitionLog } from './partition-log.js';
 import { TOPICS_FILE, TopicStore, type TopicMetadata } from './topic-store.js';
@@ -291,7 +291,9 @@ export class LogManager {
       else toSet[key] = value;
     }
     const validated = validateTopicConfig(toSet);
-    validateTopicConfig(Object.fromEntries(toReset.map((k) => [k, effectiveTopicConfig({})[k] ?? '__unknown__'])));
+    for (const key of toReset) {
+      if (!isTopicConfigName(key)) throw new EddyError('ERR_CONFIG_UNKNOWN', `Unknown topic config "${key}"`, { config: key, topic: name });
+    }
     const config = { ...meta.config, ...validated };
     for (const key of toReset) delete config[key];
     validateTopicConfig(config);
@@ -343,29 +345,25 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers.splice(0)) timer.cancel();
-    let ok = true;
-    for (const logs of this.logs.values()) {
-      for (const log of logs) {
-        try {
-          await log.flushAll();
-        } catch {
-          ok = false;
-        }
-        if (log.isFailed) ok = false;
-      }
-    }
     try {
-      this.writeCheckpoints();
-    } catch {
-      ok = false;
+      const logs = [...this.logs.values()].flat();
+      const flushed = await Promise.allSettled(logs.map((log) => log.flushAll()));
+      let ok = flushed.every((r) => r.status === 'fulfilled') && logs.every((log) => !log.isFailed);
+      try {
+        this.writeCheckpoints();
+      } catch {
+        ok = false;
+      }
+      for (const log of logs) log.close();
+      if (ok) {
+        fs.writeFileSync(path.join(this.options.dataDir, CLEAN_SHUTDOWN_FILE), '');
+        fsyncDirSync(this.options.dataDir);
+      }
+    } finally {
+      this.lock.release();
     }
-    for (const logs of this.logs.values()) for (const log of logs) log.close();
-    if (ok) {
-      fs.writeFileSync(path.join(this.options.dataDir, CLEAN_SHUTDOWN_FILE), '');
-      fsyncDirSync(this.options.dataDir);
-    }
-    this.lock.release();
   }
+
 
   get isClosed(): boolean {
     return this.closed;

@@ -54,6 +54,7 @@ export interface LogConfig {
   retentionBytes: number;
   segmentBytes: number;
   segmentMs: number;
+  segmentJitterMs: number;
   segmentIndexBytes: number;
   indexIntervalBytes: number;
   maxMessageBytes: number;
@@ -152,6 +153,7 @@ export function parseLogConfig(effective: Record<string, string>): LogConfig {
     retentionBytes: long(get('retention.bytes')),
     segmentBytes: long(get('segment.bytes')),
     segmentMs: long(get('segment.ms')),
+    segmentJitterMs: long(get('segment.jitter.ms')),
     segmentIndexBytes: long(get('segment.index.bytes')),
     indexIntervalBytes: long(get('index.interval.bytes')),
     maxMessageBytes: long(get('max.message.bytes')),

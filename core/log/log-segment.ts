@@ -361,6 +361,14 @@ export class LogSegment {
     this.loadTail();
   }
 
+  private jitterMs = -1;
+
+  /** This segment's random roll jitter in [0, min(jitterMs, segmentMs)), drawn once. */
+  rollJitter(jitterMs: number, segmentMs: number): number {
+    if (this.jitterMs < 0) this.jitterMs = Math.floor(Math.random() * Math.min(jitterMs, segmentMs));
+    return this.jitterMs;
+  }
+
   /**
    * Kafka's roll rule. Age is measured like Kafka does: from the first batch's timestamp to the new
    * batch's timestamp when records carry timestamps, else from the segment's creation by the clock.

@@ -193,7 +193,10 @@ export class PartitionLog implements PartitionLogAccess {
     setBaseOffset(batch, baseOffset);
     const now = this.clock.now();
     let active = this.activeSegment();
-    if (active.shouldRoll(batch.length, maxTimestamp, now, this.logConfig.segmentBytes, this.logConfig.segmentMs, lastOffset)) active = this.roll(now);
+    // Kafka's segment.jitter.ms: each segment rolls a random amount early, so partitions created
+    // together do not all roll (and get deleted) in the same instant.
+    const segmentMs = this.logConfig.segmentMs - (this.logConfig.segmentJitterMs > 0 ? active.rollJitter(this.logConfig.segmentJitterMs, this.logConfig.segmentMs) : 0);
+    if (active.shouldRoll(batch.length, maxTimestamp, now, this.logConfig.segmentBytes, segmentMs, lastOffset)) active = this.roll(now);
     try {
       active.append(batch, lastOffset, maxTimestamp);
     } catch (err) {

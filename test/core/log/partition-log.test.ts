@@ -263,3 +263,24 @@ test('retention deleting a just-rolled segment while its background sync is queu
   t.is(log.append(batchOf(20, 1, clock.now())).baseOffset, 20);
   await eddy.close();
 });
+
+test('segment.jitter.ms rolls segments up to that much earlier than segment.ms', async (t) => {
+  const clock = new ManualClock();
+  const eddy = await Eddy.open({ dataDir: tempDir(t), clock });
+  const rollAges: number[] = [];
+  for (let n = 0; n < 10; n++) {
+    const topic = uniqueTopic();
+    await eddy.admin.createTopic(topic, { config: { 'segment.ms': 1000, 'segment.jitter.ms': 800 } });
+    const log = eddy.partitionLog(topic, 0);
+    log.append(batchOf(0, 1, clock.now()));
+    for (let age = 10; age <= 1010 && log.segmentCount() === 1; age += 10) {
+      log.append(batchOf(age, 1, clock.now() + age));
+      if (log.segmentCount() > 1) rollAges.push(age);
+    }
+  }
+  t.is(rollAges.length, 10);
+  // Without jitter every segment would roll at the first batch older than 1000 ms (1010).
+  t.true(rollAges.every((age) => age > 200 && age <= 1010), JSON.stringify(rollAges));
+  t.true(rollAges.some((age) => age < 1000), JSON.stringify(rollAges));
+  await eddy.close();
+});

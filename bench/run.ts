@@ -5,7 +5,9 @@
  * Exits non-zero only when the harness itself fails; a missed target is a finding, not a crash.
  */
 import { appendGoal } from './goals/append.js';
+import { compactionGoal } from './goals/compaction.js';
 import { durableAppendGoal } from './goals/durable-append.js';
+import { groupConsumeGoal } from './goals/group-consume.js';
 import { memoryGoal } from './goals/memory.js';
 import { sequentialReadGoal } from './goals/sequential-read.js';
 import { tailLatencyGoal } from './goals/tail-latency.js';
@@ -13,7 +15,7 @@ import type { Goal, GoalResult } from './lib/goal.js';
 import { resolveBenchOptions } from './lib/options.js';
 import { jsonLine, table } from './lib/report.js';
 
-const GOALS: Goal[] = [appendGoal, durableAppendGoal, sequentialReadGoal, tailLatencyGoal, memoryGoal];
+const GOALS: Goal[] = [appendGoal, durableAppendGoal, sequentialReadGoal, tailLatencyGoal, groupConsumeGoal, compactionGoal, memoryGoal];
 
 // Ctrl-C or a kill still runs the 'exit' handlers, which stop any redis-server the bench started.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));

@@ -11,10 +11,11 @@ import { formatOptionsHelp, parseArgs, usageError, wantsHelp } from './args.js';
 import type { CliContext, Command } from './command.js';
 import { consumeCommand } from './commands/consume.js';
 import { dumpLogCommand } from './commands/dump-log.js';
+import { groupsCommands } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommands } from './commands/topics.js';
 
-export const COMMANDS: readonly Command[] = [...topicsCommands, produceCommand, consumeCommand, dumpLogCommand];
+export const COMMANDS: readonly Command[] = [...topicsCommands, ...groupsCommands, produceCommand, consumeCommand, dumpLogCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;

@@ -26,6 +26,9 @@ export const DEFAULT_EDDY_CONFIG = {
   'auto.create.topics.enable': true,
   'log.retention.check.interval.ms': 300_000,
   'log.flush.offset.checkpoint.interval.ms': 60_000,
+  'log.cleaner.enable': true,
+  'log.cleaner.backoff.ms': 15_000,
+  'log.cleaner.dedupe.buffer.size': 134_217_728,
 } as const;
 
 /** Broker names of topic-config defaults, as Kafka spells them. */
@@ -43,6 +46,8 @@ export const BROKER_TOPIC_DEFAULTS: Record<string, TopicConfigName> = {
   'log.flush.interval.ms': 'flush.ms',
   'log.cleaner.min.cleanable.ratio': 'min.cleanable.dirty.ratio',
   'log.cleaner.delete.retention.ms': 'delete.retention.ms',
+  'log.cleaner.min.compaction.lag.ms': 'min.compaction.lag.ms',
+  'log.cleaner.max.compaction.lag.ms': 'max.compaction.lag.ms',
   'compression.type': 'compression.type',
 };
 
@@ -53,6 +58,12 @@ export interface ResolvedEddyOptions {
   autoCreateTopics: boolean;
   retentionCheckIntervalMs: number;
   checkpointIntervalMs: number;
+  /** Whether the background log cleaner runs (manual compaction works either way). */
+  cleanerEnable: boolean;
+  /** How often the cleaner looks for a log to clean. */
+  cleanerBackoffMs: number;
+  /** Memory budget of the cleaner's offset map. */
+  cleanerDedupeBufferBytes: number;
   /** Topic config defaults given at the data-directory level. */
   topicDefaults: Record<string, string>;
   onError: (error: EddyError) => void;
@@ -82,17 +93,25 @@ export function resolveEddyOptions(options: EddyOptions): ResolvedEddyOptions {
     if (topicName === undefined) throw new EddyError('ERR_CONFIG_UNKNOWN', `Unknown Eddy config "${name}"`, { config: name });
     topicDefaults[topicName] = validateConfigValue(topicName, value);
   }
-  const autoCreate = config['auto.create.topics.enable'];
-  if (autoCreate !== true && autoCreate !== false && autoCreate !== 'true' && autoCreate !== 'false') {
-    throw new EddyError('ERR_CONFIG_INVALID', 'auto.create.topics.enable must be true or false', { config: 'auto.create.topics.enable', value: autoCreate });
-  }
+  const bool = (name: string): boolean => {
+    const value = config[name];
+    if (value !== true && value !== false && value !== 'true' && value !== 'false') {
+      throw new EddyError('ERR_CONFIG_INVALID', `${name} must be true or false`, { config: name, value });
+    }
+    return value === true || value === 'true';
+  };
+  const autoCreate = bool('auto.create.topics.enable');
+  const cleanerEnable = bool('log.cleaner.enable');
   return {
     dataDir: path.resolve(options.dataDir),
     clock: options.clock ?? systemClock,
     numPartitions: positiveInt('num.partitions', config['num.partitions'], 1),
-    autoCreateTopics: autoCreate === true || autoCreate === 'true',
+    autoCreateTopics: autoCreate,
     retentionCheckIntervalMs: positiveInt('log.retention.check.interval.ms', config['log.retention.check.interval.ms'], 1),
     checkpointIntervalMs: positiveInt('log.flush.offset.checkpoint.interval.ms', config['log.flush.offset.checkpoint.interval.ms'], 1),
+    cleanerEnable,
+    cleanerBackoffMs: positiveInt('log.cleaner.backoff.ms', config['log.cleaner.backoff.ms'], 1),
+    cleanerDedupeBufferBytes: positiveInt('log.cleaner.dedupe.buffer.size', config['log.cleaner.dedupe.buffer.size'], 1),
     topicDefaults,
     onError: typeof options.onError === 'function' ? options.onError : logToStderr,
   };

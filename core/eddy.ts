@@ -14,15 +14,46 @@ import { resolveEddyOptions, type EddyOptions } from './eddy-options.js';
 import { EddyError } from './errors.js';
 import { LogManager } from './log/log-manager.js';
 import type { PartitionLog } from './log/partition-log.js';
+import { GroupAdmin } from './group/group-admin.js';
+import { resolveGroupConfig, type ResolvedGroupConfig } from './group/group-config.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
+import type { GroupMetadataAccess } from './group/group-member.js';
+import { OFFSETS_TOPIC, OffsetStore } from './group/offset-store.js';
+
+/** Configs of __consumer_offsets: compacted (the last commit per key is all that matters), 100 MiB segments as in Kafka. */
+const OFFSETS_TOPIC_CONFIG = { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 };
 
 export class Eddy {
   readonly admin: Admin;
   private readonly clients = new Set<{ close(): Promise<void> }>();
   private readonly access: LogAccess;
+  /** The group coordinator of this data directory (consumer groups and committed offsets). */
+  readonly groupCoordinator: GroupCoordinator;
+  private readonly groupMetadata: GroupMetadataAccess;
 
-  private constructor(private readonly manager: LogManager) {
+  private constructor(private readonly manager: LogManager, groupConfig: ResolvedGroupConfig) {
     this.admin = new Admin(manager);
     const clock = manager.options.clock;
+    const store = new OffsetStore({
+      clock,
+      offsetsPartitionCount: () => (manager.hasTopic(OFFSETS_TOPIC) ? manager.partitionCount(OFFSETS_TOPIC) : null),
+      createOffsetsTopic: (partitions) => {
+        manager.createTopic(OFFSETS_TOPIC, { partitions, config: OFFSETS_TOPIC_CONFIG, internal: true });
+      },
+      partitionLog: (topic, partition) => manager.log(topic, partition),
+    }, groupConfig.offsetsTopicPartitions);
+    this.groupCoordinator = new GroupCoordinator({
+      clock,
+      store,
+      config: groupConfig,
+      topicExists: (topic) => manager.hasTopic(topic),
+      onError: (err) => manager.options.onError(err),
+    });
+    this.groupMetadata = {
+      topicNames: () => manager.topicNames(false),
+      partitionCount: (topic) => (manager.hasTopic(topic) ? manager.partitionCount(topic) : null),
+    };
+    this.admin.attachGroups(new GroupAdmin(this.groupCoordinator, manager, clock));
     this.access = {
       clock,
       partitionCount: (topic: string, autoCreate: boolean): number => {
@@ -43,8 +74,18 @@ export class Eddy {
    * await eddy.close();
    */
   static async open(options: EddyOptions): Promise<Eddy> {
-    const resolved = resolveEddyOptions(options);
-    return new Eddy(await LogManager.open(resolved));
+    // The group coordinator's settings (offsets.*, group.*) are taken out before the log sees the rest.
+    const { group, rest } = resolveGroupConfig(options?.config);
+    const resolved = resolveEddyOptions(options === null || typeof options !== 'object' ? options : { ...options, config: rest });
+    const manager = await LogManager.open(resolved);
+    try {
+      const eddy = new Eddy(manager, group);
+      eddy.groupCoordinator.load();
+      return eddy;
+    } catch (err) {
+      await manager.close();
+      throw err;
+    }
   }
 
   get dataDir(): string {
@@ -72,10 +113,10 @@ export class Eddy {
     return producer;
   }
 
-  /** A consumer with manual assignment; see ConsumerOptions. */
+  /** A consumer: manual assignment with assign(), or group membership with `groupId` and subscribe(); see ConsumerOptions. */
   consumer<K = Buffer | null, V = Buffer | null>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
     this.checkOpen();
-    const consumer = new Consumer<K, V>(this.access, options);
+    const consumer = new Consumer<K, V>(this.access, options, { coordinator: this.groupCoordinator, metadata: this.groupMetadata });
     this.track(consumer);
     return consumer;
   }
@@ -109,6 +150,7 @@ export class Eddy {
         // A client's own failure must not keep the logs from closing cleanly.
       }
     }
+    this.groupCoordinator.close();
     await this.manager.close();
   }
 }

@@ -7,6 +7,12 @@
  * exit 0), or quietly when stdout's reader goes away (EPIPE). Output waits for stdout to drain, so
  * a slow reader slows the polling. The formats are described in record-format.ts. At the end it prints
  * "N records consumed" on stderr.
+ *
+ * With `--group G` it joins consumer group G instead of assigning partitions: it reads the partitions
+ * the group gives it, from the group's committed offsets (partitions without one start at the log
+ * end, or the log start with `--from-beginning`), and after each batch is written to stdout it
+ * commits the offsets after the printed records (awaited), so a later run with the same group
+ * continues after what was printed.
  */
 import { EddyError } from '../../core/errors.js';
 import type { TopicPartition } from '../../core/client/types.js';
@@ -31,6 +37,7 @@ export const consumeCommand: Command = {
     'timeout-ms': { type: 'string', valueName: 'T', description: 'Exit when no record arrived for T ms (default: wait until SIGINT/SIGTERM)' },
     format: { type: 'string', valueName: 'text|json', choices: ['text', 'json'], description: 'Output format (default: text)' },
     'print-key': { type: 'boolean', description: 'text format: print key, TAB, value' },
+    group: { type: 'string', valueName: 'G', description: 'Join consumer group G and commit what was printed (not with --partition/--offset)' },
     ...DATA_DIR_OPTION,
   },
   notes: [
@@ -53,6 +60,9 @@ export const consumeCommand: Command = {
     const timeoutMs = args.int('timeout-ms', { min: 0 });
     const format = args.string('format') === 'json' ? 'json' : 'text';
     const printKey = args.flag('print-key');
+    const group = args.string('group');
+    if (group !== undefined && (partition !== undefined || offsetRaw !== undefined)) throw usageError('--group reads the partitions the group assigns; it excludes --partition and --offset');
+    if (group === '') throw usageError('--group must not be empty');
 
     await withEddy(args, ctx, async (eddy) => {
       const description = await eddy.admin.describeTopic(topic);
@@ -70,14 +80,20 @@ export const consumeCommand: Command = {
         ? partitions.map((p) => ({ topic, partition: p.partition }))
         : [{ topic, partition }];
       const earliest = fromBeginning || offset === 'earliest';
-      const consumer = eddy.consumer({ autoOffsetReset: earliest ? 'earliest' : 'latest' });
+      const consumer = group === undefined
+        ? eddy.consumer({ autoOffsetReset: earliest ? 'earliest' : 'latest' })
+        : eddy.consumer({ autoOffsetReset: earliest ? 'earliest' : 'latest', groupId: group, autoCommit: false, clientId: 'eddy-cli' });
       const writer = new OutputWriter(ctx.stdout);
       let consumed = 0;
       try {
-        consumer.assign(assignment);
-        if (typeof offset === 'number') consumer.seek({ topic, partition: partition as number, offset });
-        else if (earliest) consumer.seekToBeginning();
-        else consumer.seekToEnd();
+        if (group !== undefined) {
+          consumer.subscribe({ topics: [topic] });
+        } else {
+          consumer.assign(assignment);
+          if (typeof offset === 'number') consumer.seek({ topic, partition: partition as number, offset });
+          else if (earliest) consumer.seekToBeginning();
+          else consumer.seekToEnd();
+        }
 
         const stopped = new Promise<null>((resolve) => {
           if (ctx.signal.aborted) resolve(null);
@@ -100,6 +116,11 @@ export const consumeCommand: Command = {
           const batch = records.slice(0, want);
           consumed += batch.length;
           await writer.write(Buffer.concat(batch.map((r) => formatRecord(r, format, printKey))));
+          if (group !== undefined && writer.open) {
+            const ends = new Map<number, number>();
+            for (const r of batch) ends.set(r.partition, r.offset + 1);
+            await consumer.commit([...ends].map(([p, o]) => ({ topic, partition: p, offset: o })));
+          }
         }
       } finally {
         await consumer.close();

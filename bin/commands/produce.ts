@@ -5,7 +5,8 @@
  * unchanged; an empty line is a record with an empty value. With `--key-separator SEP` the key is the
  * bytes before the first SEP and the value the bytes after it; a line without SEP is an error (as with
  * kafka-console-producer's parse.key): the records before it are kept, the command stops with
- * ERR_CLI_INPUT naming the line number and exits non-zero.
+ * ERR_CLI_INPUT naming the line number and exits non-zero. With `--null-marker S`, a line whose value
+ * (after the key, if any) is exactly S becomes a record with a null value: a tombstone.
  *
  * Streaming: each chunk read from stdin becomes one `send` (in slices of SEND_SLICE records) that is
  * awaited before the next chunk is read, so memory holds one chunk and a slow log slows the reader
@@ -33,6 +34,7 @@ export class LineParser {
     private readonly separator: Buffer | null,
     private readonly headers: Array<{ key: string; value: string }>,
     private readonly partition: number | undefined,
+    private readonly nullMarker: Buffer | null = null,
   ) {}
 
   parse(line: Buffer): Message {
@@ -46,6 +48,7 @@ export class LineParser {
       message.key = line.subarray(0, at);
       message.value = line.subarray(at + this.separator.length);
     }
+    if (this.nullMarker !== null && message.value !== null && (message.value as Buffer).equals(this.nullMarker)) message.value = null;
     if (this.headers.length > 0) message.headers = this.headers;
     if (this.partition !== undefined) message.partition = this.partition;
     return message;
@@ -87,6 +90,7 @@ export const produceCommand: Command = {
     partition: { type: 'string', valueName: 'N', description: 'Write every record to partition N (default: the partitioner decides)' },
     acks: { type: 'string', valueName: '0|1|all', choices: ['0', '1', 'all', '-1'], description: 'Durability per send (default: all = appended and fsynced)' },
     compression: { type: 'string', valueName: 'CODEC', choices: COMPRESSIONS, description: 'none|gzip|snappy|lz4|zstd (default: none)' },
+    'null-marker': { type: 'string', valueName: 'S', description: 'A line whose value is exactly S is written with a null value (a tombstone)' },
     ...DATA_DIR_OPTION,
   },
   notes: 'Lines end at LF (a CR before it is dropped); an empty line is a record with an empty value.\n' +
@@ -102,7 +106,8 @@ export const produceCommand: Command = {
     const partition = args.int('partition', { min: 0 });
     const acks = ACKS[args.string('acks') ?? 'all'] ?? 'all';
     const compression = (args.string('compression') ?? 'none') as Compression;
-    const parser = new LineParser(sep === undefined ? null : Buffer.from(sep, 'utf8'), headers, partition);
+    const nullMarker = args.string('null-marker');
+    const parser = new LineParser(sep === undefined ? null : Buffer.from(sep, 'utf8'), headers, partition, nullMarker === undefined ? null : Buffer.from(nullMarker, 'utf8'));
 
     return withEddy(args, ctx, async (eddy) => {
       // Fail before reading any input when the topic or partition does not exist.

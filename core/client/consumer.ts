@@ -1,6 +1,12 @@
 /**
- * The consumer: reads assigned partitions from a position, like Kafka's KafkaConsumer with manual
- * `assign()` (consumer groups build on it elsewhere).
+ * The consumer: reads assigned partitions from a position, like Kafka's KafkaConsumer — with manual
+ * `assign()`, or as a member of a consumer group with `subscribe()` (the protocol side lives in
+ * core/group/group-member.ts; rebalance work runs inside poll() and the iteration steps).
+ *
+ * - Commit bookkeeping per partition: `consumed` = after the last record handed to the application
+ *   (returned by poll(), yielded, or passed to an observer); `processed` = after the last record the
+ *   application asked past (the next poll()/iteration step, or the observer's return). commit() with
+ *   no arguments commits `consumed`; autoCommit (at-least-once) only ever commits `processed`.
  *
  * - Each assigned partition has a position: the offset of the next record to return. A partition
  *   without one, or whose position falls outside [logStartOffset, logEndOffset] (a read raises
@@ -32,100 +38,24 @@
 import { Observable } from 'rxjs';
 import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { batchesIn, batchIsControl, batchTimestampType, decodeRecords, verifyBatch } from '../record/record-batch.js';
-import type { RecordFactory } from '../record/record-codec.js';
-
-/** A record as decoded, keys and values still bytes: handed out as is when no serde is configured. */
-type RawRecord = ConsumerRecord<Buffer | null, Buffer | null>;
+import type { GroupCoordinator } from '../group/group-coordinator.js';
+import { GroupMember, type GroupMetadataAccess } from '../group/group-member.js';
 import type { Serde } from '../serdes.js';
-import type { PartitionLogAccess } from './log-access.js';
+import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 import type { LogAccess } from './log-access.js';
-import type { AutoOffsetReset, ConsumerOptions, ConsumerRecord, TopicPartition, TopicPartitionOffset } from './types.js';
+import { decodeFetched, PartitionState, type RawRecord } from './partition-state.js';
+import type { CommittedOffsetInfo, ConsumerOptions, ConsumerRecord, RebalanceListener, SubscribeOptions, TopicPartition, TopicPartitionOffset } from './types.js';
 
-export interface ResolvedConsumerOptions<K = unknown, V = unknown> {
-  autoOffsetReset: AutoOffsetReset;
-  maxBytes: number;
-  keySerde: Serde<K> | undefined;
-  valueSerde: Serde<V> | undefined;
-}
+export { DEFAULT_CONSUMER_OPTIONS, DEFAULT_POLL_OPTIONS, type PollOptions, resolveConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 
-export const DEFAULT_CONSUMER_OPTIONS = {
-  autoOffsetReset: 'latest',
-  maxBytes: 1024 * 1024,
-  keySerde: undefined,
-  valueSerde: undefined,
-} as const satisfies ResolvedConsumerOptions;
-
-export interface PollOptions {
-  /** Most records one poll returns. Default 500 (Kafka's max.poll.records). */
-  maxRecords?: number;
-  /** How long to wait, on the log's clock, when no record is available. 0 = do not wait; Infinity = until data or close. Default 1000. */
-  timeoutMs?: number;
-}
-
-export const DEFAULT_POLL_OPTIONS = { maxRecords: 500, timeoutMs: 1000 } as const satisfies Required<PollOptions>;
-
-const OPTION_NAMES = new Set(Object.keys(DEFAULT_CONSUMER_OPTIONS));
-const RESET_POLICIES: readonly AutoOffsetReset[] = ['earliest', 'latest', 'none'];
-
-function invalid(config: string, value: unknown, why: string): EddyError {
-  return new EddyError('ERR_CONFIG_INVALID', `Consumer option ${config} ${why}`, { config, value });
-}
-
-function checkSerde<T>(serde: Serde<T> | undefined, config: string): Serde<T> | undefined {
-  if (serde === undefined) return undefined;
-  if (typeof serde !== 'object' || serde === null || typeof serde.serialize !== 'function' || typeof serde.deserialize !== 'function') {
-    throw invalid(config, serde, 'must be a Serde with serialize() and deserialize()');
-  }
-  return serde;
-}
-
-/** Fills in defaults and validates; throws ERR_CONFIG_UNKNOWN / ERR_CONFIG_INVALID. */
-export function resolveConsumerOptions<K, V>(options: ConsumerOptions<K, V> = {}): ResolvedConsumerOptions<K, V> {
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new EddyError('ERR_CONFIG_UNKNOWN', `Unknown consumer option ${name}`, { config: name });
-  }
-  const autoOffsetReset = options.autoOffsetReset ?? DEFAULT_CONSUMER_OPTIONS.autoOffsetReset;
-  if (!RESET_POLICIES.includes(autoOffsetReset)) throw invalid('autoOffsetReset', autoOffsetReset, "must be 'earliest', 'latest' or 'none'");
-  const maxBytes = options.maxBytes ?? DEFAULT_CONSUMER_OPTIONS.maxBytes;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw invalid('maxBytes', maxBytes, 'must be an integer >= 1');
-  return {
-    autoOffsetReset,
-    maxBytes,
-    keySerde: checkSerde(options.keySerde, 'keySerde'),
-    valueSerde: checkSerde(options.valueSerde, 'valueSerde'),
-  };
-}
-
-function resolvePollOptions(options: PollOptions): Required<PollOptions> {
-  const maxRecords = options.maxRecords ?? DEFAULT_POLL_OPTIONS.maxRecords;
-  if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) throw invalid('maxRecords', maxRecords, 'must be an integer >= 1');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_POLL_OPTIONS.timeoutMs;
-  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) throw invalid('timeoutMs', timeoutMs, 'must be a number >= 0');
-  return { maxRecords, timeoutMs };
+/** What a consumer in a group needs from its Eddy: the coordinator and topic metadata. */
+export interface ConsumerGroupContext {
+  coordinator: GroupCoordinator;
+  metadata: GroupMetadataAccess;
 }
 
 function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
-}
-
-/** One assigned partition: its position, the decoded records not yet returned, its data waiter. */
-class PartitionState {
-  position: number | null = null;
-  /** Decoded records at or after `position`, in offset order; `buffered[next]` is returned next. */
-  buffered: RawRecord[] = [];
-  next = 0;
-  /** Where the position goes once the buffer is drained: past the last batch decoded. */
-  bufferEnd = 0;
-  /** Offset of the outstanding waitForData() call, or null when none is outstanding. */
-  waitingAt: number | null = null;
-
-  constructor(readonly topic: string, readonly partition: number, readonly log: PartitionLogAccess) {}
-
-  clearBuffer(): void {
-    this.buffered = [];
-    this.next = 0;
-  }
 }
 
 export class Consumer<K = Buffer | null, V = Buffer | null> {
@@ -140,8 +70,23 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   private readonly wakers = new Set<() => void>();
   private closed = false;
   private readonly waiterAbort = new AbortController();
+  /** How partitions are chosen: by assign(), by subscribe() (group), or not yet. */
+  private mode: 'none' | 'assign' | 'subscribe' = 'none';
+  private member: GroupMember | null = null;
+  private listener: RebalanceListener = {};
+  /** The group's assignment to this member, as last applied. */
+  private owned: TopicPartition[] = [];
+  /** Join/sync in flight, and its outcome waiting to be applied inside poll. */
+  private joining: Promise<void> | null = null;
+  private joinResult: TopicPartition[] | null = null;
+  private joinError: unknown = null;
+  /** Per partition: offset after the last record handed to the application. */
+  private readonly consumed = new Map<string, TopicPartitionOffset>();
+  /** Per partition: offset after the last record the application has processed (asked for more after). */
+  private readonly processed = new Map<string, TopicPartitionOffset>();
+  private nextAutoCommitAt = 0;
 
-  constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}) {
+  constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}, private readonly group: ConsumerGroupContext | null = null) {
     this.options = resolveConsumerOptions(options);
     this.rawOnly = this.options.keySerde === undefined && this.options.valueSerde === undefined;
   }
@@ -149,6 +94,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Replaces the assignment. Partitions kept from the previous assignment keep their positions. */
   assign(tps: readonly TopicPartition[]): void {
     this.checkOpen();
+    if (this.mode === 'subscribe') throw new EddyError('ERR_CONSUMER_MODE', 'assign() on a consumer that subscribed; call unsubscribe() first');
+    this.mode = 'assign';
+    this.setAssignment(tps);
+  }
+
+  private setAssignment(tps: readonly TopicPartition[]): void {
     const states: PartitionState[] = [];
     const byKey = new Map<string, PartitionState>();
     for (const { topic, partition } of tps) {
@@ -214,16 +165,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     return this.pollUntil(options, null);
   }
 
-  /** Yields records until the consumer is closed. Breaking out early loses nothing. */
+
+  /**
+   * Yields records until the consumer is closed. Breaking out early loses nothing. A yielded record
+   * counts as processed (for autoCommit and commit()) once the loop asks for the next one.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
     while (!this.closed) {
-      const records = await this.poll({ timeoutMs: Infinity });
+      const records = await this.pollUntil({ timeoutMs: Infinity }, null, false);
       let delivered = 0;
       try {
         while (delivered < records.length && !this.closed) {
           const record = records[delivered]!;
           delivered++;
+          this.noteConsumed(record);
           yield record;
+          this.noteProcessed(record);
         }
       } finally {
         if (delivered < records.length) this.rewind(records, delivered);
@@ -241,13 +198,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       const { signal } = controller;
       const run = async (): Promise<void> => {
         while (!signal.aborted && !this.closed) {
-          const records = await this.pollUntil({ maxRecords: options.maxRecords, timeoutMs: Infinity }, signal);
+          const records = await this.pollUntil({ maxRecords: options.maxRecords, timeoutMs: Infinity }, signal, false);
           for (let i = 0; i < records.length; i++) {
             if (signal.aborted || this.closed) {
               this.rewind(records, i);
               return;
             }
-            subscriber.next(records[i]!);
+            const record = records[i]!;
+            this.noteConsumed(record);
+            subscriber.next(record);
+            this.noteProcessed(record);
           }
         }
         subscriber.complete();
@@ -257,23 +217,322 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     });
   }
 
-  /** Stops the consumer: pending polls resolve with [], iterators end, observables complete. Idempotent. */
+  /**
+   * Stops the consumer: pending polls resolve with [], iterators end, observables complete. In a
+   * group it first commits what was processed (autoCommit), runs onPartitionsRevoked, and leaves
+   * the group (a static member stays until its session times out). Idempotent.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     // Drop this consumer's waiters from the logs, or they would stay until the next append.
     this.waiterAbort.abort();
     this.wake();
+    const member = this.member;
+    if (member === null) return;
+    try {
+      if (this.owned.length > 0 && member.memberId !== '' && !member.lost) {
+        if (this.autoCommitsProcessed()) await this.commitProcessed().catch(() => undefined);
+        await this.listener.onPartitionsRevoked?.([...this.owned]);
+      }
+    } finally {
+      member.leave();
+      this.owned = [];
+    }
   }
 
-  private async pollUntil(options: PollOptions, signal: AbortSignal | null): Promise<Array<ConsumerRecord<K, V>>> {
-    const { maxRecords, timeoutMs } = resolvePollOptions(options);
+  /**
+   * Stops at once without leaving the group, committing or running listeners, and without further
+   * heartbeats: to the coordinator this member looks crashed until its session times out. For tests
+   * of failure handling.
+   */
+  simulateCrash(): void {
+    this.member?.stop();
+    this.closed = true;
+    this.waiterAbort.abort();
+    this.wake();
+  }
+
+  // ── Groups ───────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Joins the consumer's group (`groupId`) and consumes the partitions the group assigns to it, of
+   * the named topics or of every topic matching the pattern (topics created later included). The
+   * rebalance work — listeners, committed-offset lookup, rejoining — happens inside poll() and the
+   * iteration steps, never behind the application's back.
+   * @example
+   * const consumer = eddy.consumer({ groupId: 'billing', autoOffsetReset: 'earliest' });
+   * consumer.subscribe({ topics: ['orders'], listener: { onPartitionsRevoked: () => consumer.commit() } });
+   * for await (const record of consumer) handle(record);
+   */
+  subscribe(options: SubscribeOptions): void {
+    this.checkOpen();
+    if (this.mode === 'assign') throw new EddyError('ERR_CONSUMER_MODE', 'subscribe() on a consumer with a manual assignment; use another consumer');
+    const groupId = this.requireGroup();
+    const topics = options?.topics;
+    if (!(topics instanceof RegExp) && !(Array.isArray(topics) && topics.length > 0 && topics.every((t) => typeof t === 'string' && t !== ''))) {
+      throw invalidConsumerOption('topics', topics, 'must be a non-empty list of topic names or a RegExp');
+    }
+    this.listener = options.listener ?? {};
+    if (this.member !== null) {
+      this.member.setSubscription(topics);
+      return;
+    }
+    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer was not created by an Eddy instance with a group coordinator');
+    this.mode = 'subscribe';
+    const o = this.options;
+    this.member = new GroupMember(this.group.coordinator, this.log.clock, this.group.metadata, {
+      groupId,
+      groupInstanceId: o.groupInstanceId ?? null,
+      clientId: o.clientId,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      maxPollIntervalMs: o.maxPollIntervalMs,
+      assignors: o.partitionAssignors,
+    }, topics, () => this.wake());
+    this.nextAutoCommitAt = this.log.clock.now() + o.autoCommitIntervalMs;
+  }
+
+  /** The group's member id and generation (for tests and tools); null before the first join. */
+  groupMembership(): { memberId: string; generationId: number } | null {
+    const m = this.member;
+    return m === null || m.memberId === '' ? null : { memberId: m.memberId, generationId: m.generationId };
+  }
+
+  /**
+   * Commits offsets for the group and resolves once they are durable (fsynced in
+   * __consumer_offsets). Without arguments it commits, per partition, the offset after the last
+   * record handed to the application (returned by poll() or yielded) — call it after processing.
+   * A member commits in its generation: after a rebalance took the partition away it fails with
+   * ERR_GROUP_ILLEGAL_GENERATION / ERR_GROUP_UNKNOWN_MEMBER / ERR_GROUP_REBALANCE_IN_PROGRESS.
+   */
+  async commit(offsets?: ReadonlyArray<TopicPartitionOffset & { metadata?: string }>): Promise<void> {
+    this.checkOpen();
+    const groupId = this.requireGroup();
+    const list = offsets ?? [...this.consumed.values()].filter((o) => this.byKey.has(tpKey(o.topic, o.partition)));
+    await this.commitOffsets(groupId, list);
+  }
+
+  /** The group's committed offsets for `tps` (default: the current assignment). */
+  async committed(tps?: readonly TopicPartition[]): Promise<CommittedOffsetInfo[]> {
+    this.checkOpen();
+    const groupId = this.requireGroup();
+    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer has no group coordinator');
+    const partitions = (tps ?? this.assignment()).map(({ topic, partition }) => ({ topic, partition }));
+    return this.group.coordinator.offsetFetch({ groupId, partitions }).map((c) => ({
+      topic: c.topic,
+      partition: c.partition,
+      offset: c.offset < 0 ? null : c.offset,
+      metadata: c.offset < 0 ? null : c.metadata,
+    }));
+  }
+
+  private requireGroup(): string {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This call needs a consumer created with a groupId');
+    return groupId;
+  }
+
+  private async commitOffsets(groupId: string, offsets: ReadonlyArray<TopicPartitionOffset & { metadata?: string }>): Promise<void> {
+    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer has no group coordinator');
+    if (offsets.length === 0) return;
+    const m = this.member;
+    await this.group.coordinator.offsetCommit({
+      groupId,
+      generationId: m === null ? -1 : m.generationId,
+      memberId: m === null ? '' : m.memberId,
+      offsets: offsets.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata: metadata ?? '' })),
+    });
+  }
+
+  private autoCommitsProcessed(): boolean {
+    return this.options.autoCommit && this.options.autoCommitMode === 'at-least-once';
+  }
+
+  /** Commits the processed offsets of `only` (default: every assigned partition). */
+  private commitProcessed(only?: readonly TopicPartition[]): Promise<void> {
+    const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp.topic, tp.partition)));
+    const list = [...this.processed.entries()]
+      .filter(([key]) => (keys === null ? this.byKey.has(key) : keys.has(key)))
+      .map(([, o]) => o);
+    return this.commitOffsets(this.options.groupId as string, list);
+  }
+
+  private noteConsumed(record: { topic: string; partition: number; offset: number }): void {
+    this.consumed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+  }
+
+  private noteProcessed(record: { topic: string; partition: number; offset: number }): void {
+    this.processed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+  }
+
+  /** Everything handed out before this poll counts as processed. */
+  private markAllProcessed(): void {
+    for (const [key, o] of this.consumed) this.processed.set(key, o);
+  }
+
+  private groupNeedsAttention(): boolean {
+    const m = this.member;
+    if (m === null) return false;
+    return m.lost || this.joinResult !== null || this.joinError !== null || (m.needsRejoin && this.joining === null);
+  }
+
+  /** The rebalance work, run inside poll: lost partitions, applying a finished join, starting a join. */
+  private async groupStep(): Promise<void> {
+    const m = this.member;
+    if (m === null) return;
+    if (m.lost) {
+      m.lost = false;
+      const lost = this.owned;
+      this.dropOwned();
+      if (lost.length > 0) await this.listener.onPartitionsLost?.(lost);
+    }
+    if (this.joinError !== null) {
+      const err = this.joinError;
+      this.joinError = null;
+      if (!isEddyError(err) || !err.code.startsWith('ERR_GROUP_') || err.code === 'ERR_GROUP_INCONSISTENT_PROTOCOL') {
+        if (!isEddyError(err, 'ERR_LOG_CLOSED')) throw err;
+      }
+    }
+    if (this.joinResult !== null) {
+      const assignment = this.joinResult;
+      this.joinResult = null;
+      await this.applyAssignment(m, assignment);
+    }
+    if (m.needsRejoin && this.joining === null && !this.closed) {
+      if (m.rebalanceProtocol === 'eager' && this.owned.length > 0) {
+        // Eager protocol: give up everything before rejoining, so no one else can get a partition
+        // while this member still consumes it.
+        // The listener runs while the partitions are still assigned, so commit() in it covers them.
+        const revoked = this.owned;
+        try {
+          if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
+          await this.listener.onPartitionsRevoked?.(revoked);
+        } finally {
+          this.dropOwned();
+        }
+      }
+      const joining = m.joinAndSync(this.owned).then(
+        (assignment) => { this.joinResult = assignment; },
+        (err: unknown) => { this.joinError = err; },
+      );
+      this.joining = joining.finally(() => {
+        this.joining = null;
+        this.wake();
+      });
+    }
+  }
+
+  private dropOwned(): void {
+    this.owned = [];
+    this.setAssignment([]);
+  }
+
+  private async applyAssignment(m: GroupMember, assignment: TopicPartition[]): Promise<void> {
+    const next = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
+    const before = new Set(this.owned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp.topic, tp.partition)));
+    const added = assignment.filter((tp) => !before.has(tpKey(tp.topic, tp.partition)));
+    if (revoked.length > 0) {
+      try {
+        if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
+        await this.listener.onPartitionsRevoked?.(revoked);
+      } finally {
+        this.owned = this.owned.filter((tp) => next.has(tpKey(tp.topic, tp.partition)));
+        this.setAssignment(this.owned);
+        // Cooperative protocol: the revoked partitions go to their new owner in a second round.
+        if (m.rebalanceProtocol === 'cooperative') m.requestRejoin();
+      }
+    }
+    // Partitions that cannot be read (a topic deleted since the assignment) are left out.
+    const readable = assignment.filter((tp) => {
+      try {
+        this.log.partitionLog(tp.topic, tp.partition);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    this.owned = readable;
+    this.setAssignment(readable);
+    const addedReadable = added.filter((tp) => readable.some((r) => r.topic === tp.topic && r.partition === tp.partition));
+    if (addedReadable.length > 0 && this.group !== null) {
+      const committed = this.group.coordinator.offsetFetch({
+        groupId: m.options.groupId,
+        memberId: m.memberId,
+        generationId: m.generationId,
+        partitions: addedReadable,
+      });
+      for (const c of committed) {
+        const state = this.byKey.get(tpKey(c.topic, c.partition))!;
+        this.consumed.delete(tpKey(c.topic, c.partition));
+        this.processed.delete(tpKey(c.topic, c.partition));
+        if (c.offset >= 0) this.setPosition(state, c.offset);
+        else state.position = null;
+      }
+    }
+    if (addedReadable.length > 0 || m.rebalanceProtocol === 'eager') await this.listener.onPartitionsAssigned?.(addedReadable);
+  }
+
+  private maybeAutoCommit(): void {
+    if (!this.autoCommitsProcessed() || this.member === null) return;
+    const now = this.log.clock.now();
+    if (now < this.nextAutoCommitAt) return;
+    this.nextAutoCommitAt = now + this.options.autoCommitIntervalMs;
+    // A background commit: a failure (a rebalance meanwhile) is retried by the next one.
+    this.commitProcessed().catch(() => undefined);
+  }
+
+  private async pollUntil(options: PollOptions, signal: AbortSignal | null, handOut = true): Promise<Array<ConsumerRecord<K, V>>> {
+    const resolved = resolvePollOptions(options);
     if (this.closed) throw new EddyError('ERR_CONSUMER_CLOSED');
+    if (this.mode === 'subscribe' || this.options.groupId !== undefined) this.markAllProcessed();
+    const m = this.member;
+    if (m === null) return this.handOut(await this.fetchUntil(resolved, signal), handOut);
+    m.pollStarted();
+    try {
+      const deadline = this.log.clock.now() + resolved.timeoutMs;
+      for (;;) {
+        await this.groupStep();
+        this.maybeAutoCommit();
+        const records = await this.fetchUntil({ maxRecords: resolved.maxRecords, timeoutMs: Math.max(0, deadline - this.log.clock.now()) }, signal);
+        if (records.length > 0) {
+          if (this.options.autoCommit && this.options.autoCommitMode === 'at-most-once') await this.commitBeforeDelivery(records);
+          return this.handOut(records, handOut);
+        }
+        // Woken for rebalance work: do it and keep waiting; otherwise closed, aborted or timed out.
+        if (this.closed || signal?.aborted === true || this.log.clock.now() >= deadline || !this.groupNeedsAttention()) return [];
+      }
+    } finally {
+      m.pollEnded();
+    }
+  }
+
+  private handOut(records: Array<ConsumerRecord<K, V>>, handOut: boolean): Array<ConsumerRecord<K, V>> {
+    if (handOut && this.options.groupId !== undefined) for (const r of records) this.noteConsumed(r);
+    return records;
+  }
+
+  /** at-most-once: the offsets after these records are durable before the application sees them. */
+  private async commitBeforeDelivery(records: ReadonlyArray<ConsumerRecord<K, V>>): Promise<void> {
+    const ends = new Map<string, TopicPartitionOffset>();
+    for (const r of records) ends.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    try {
+      await this.commitOffsets(this.options.groupId as string, [...ends.values()]);
+    } catch (err) {
+      this.rewind(records, 0);
+      throw err;
+    }
+  }
+
+  private async fetchUntil(options: Required<PollOptions>, signal: AbortSignal | null): Promise<Array<ConsumerRecord<K, V>>> {
+    const { maxRecords, timeoutMs } = options;
     let timedOut = false;
     let timer: Timer | null = null;
     let onAbort: (() => void) | null = null;
     try {
       for (;;) {
-        if (this.closed || signal?.aborted === true) return [];
+        if (this.closed || signal?.aborted === true || this.groupNeedsAttention()) return [];
         const records = this.fetchRecords(maxRecords);
         if (records.length > 0 || timedOut || timeoutMs === 0) return records;
         await new Promise<void>((resolve) => {
@@ -379,41 +638,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const { bytes } = result;
     if (bytes.length === 0) return;
 
-    const records: RawRecord[] = [];
-    const { topic, partition } = state;
-    let end = from;
-    let sawBatch = false;
+    let decoded;
     try {
-      for (const { position: pos, size, header } of batchesIn(bytes, 0)) {
-        sawBatch = true;
-        const batchEnd = header.baseOffset + header.lastOffsetDelta + 1;
-        if (batchEnd <= from) continue;
-        // batchesIn checks framing only; the CRC is checked here, control batches included.
-        verifyBatch(bytes, pos, size);
-        if (!batchIsControl(header.attributes)) {
-          const timestampType = batchTimestampType(header.attributes);
-          // Decoded straight into the consumer's record shape: no intermediate object per record.
-          // Under LogAppendTime the decoder already reports maxTimestamp for every record.
-          const make: RecordFactory<RawRecord> = (offset, timestamp, key, value, headers) => ({ topic, partition, offset, timestamp, timestampType, key, value, headers });
-          for (const record of decodeRecords(bytes.subarray(pos, pos + size), header, make)) {
-            if (record.offset < from) continue;
-            records.push(record);
-          }
-        }
-        end = Math.max(end, batchEnd);
-      }
+      decoded = decodeFetched(bytes, from, state.topic, state.partition);
     } catch (err) {
-      // Keep the records of the batches before the bad one; the next read starts at it and fails there.
-      if (records.length === 0 && end === from) throw this.withPartition(err, state, from);
-      sawBatch = true;
+      throw this.withPartition(err, state, from);
     }
-    if (!sawBatch) {
-      throw new EddyError('ERR_LOG_CORRUPT', `No whole batch in ${bytes.length} bytes read at offset ${from}`, {
-        topic: state.topic,
-        partition: state.partition,
-        offset: from,
-      });
-    }
+    const { records, end } = decoded;
     state.buffered = records;
     state.next = 0;
     state.bufferEnd = end;

@@ -67,6 +67,62 @@ export interface ConsumerOptions<K = unknown, V = unknown> {
   maxBytes?: number;
   keySerde?: Serde<K>;
   valueSerde?: Serde<V>;
+  /** The consumer group: needed by subscribe(), commit() and committed(). */
+  groupId?: string;
+  /** Static membership: a restart within sessionTimeoutMs gets the same partitions without a rebalance. */
+  groupInstanceId?: string;
+  /** Shown in group descriptions and used as the prefix of member ids. Default 'eddy-consumer'. */
+  clientId?: string;
+  /** The member is removed when the coordinator hears nothing for this long. Default 45000. */
+  sessionTimeoutMs?: number;
+  /** Heartbeat period; below a third of sessionTimeoutMs. Default 3000. */
+  heartbeatIntervalMs?: number;
+  /** The member leaves when the application does not call poll (or take the next record) for this long; also the rebalance timeout. Default 300000. */
+  maxPollIntervalMs?: number;
+  /** Assignors in order of preference: 'range', 'roundrobin', 'cooperative-sticky', or your own. Default ['range']. */
+  partitionAssignors?: Array<string | PartitionAssignorLike>;
+  /** Commit in the background (see autoCommitMode). Default true when groupId is set. */
+  autoCommit?: boolean;
+  /** How often autoCommit commits (at-least-once). Default 5000. */
+  autoCommitIntervalMs?: number;
+  /**
+   * 'at-least-once' (default): autoCommit commits only records already processed (a record counts as
+   * processed once the application asks for more: the next poll(), the next iteration step).
+   * 'at-most-once': every poll commits the offsets after its records before it returns them.
+   */
+  autoCommitMode?: 'at-least-once' | 'at-most-once';
+}
+
+/** A partition assignor (see core/group/assignors): `name`, `protocol`, `assign()`. */
+export interface PartitionAssignorLike {
+  readonly name: string;
+  readonly protocol: 'eager' | 'cooperative';
+  assign(
+    members: ReadonlyArray<{ memberId: string; groupInstanceId: string | null; topics: readonly string[]; ownedPartitions: readonly TopicPartition[] }>,
+    partitionsPerTopic: ReadonlyMap<string, number>,
+  ): Map<string, TopicPartition[]>;
+}
+
+/** Called around rebalances, inside poll() (or the iteration step), and awaited. */
+export interface RebalanceListener {
+  /** New partitions, positioned at their committed offsets (or autoOffsetReset). */
+  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+  /** Partitions about to be given up; the member is still in its generation, so commit() works here. */
+  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+  /** Partitions already owned by someone else (session timeout, fencing, poll timeout): commits would fail. */
+  onPartitionsLost?(partitions: TopicPartition[]): void | Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Topic names, or a pattern every topic name is matched against as a whole (new matching topics join the subscription). */
+  topics: string[] | RegExp;
+  listener?: RebalanceListener;
+}
+
+export interface CommittedOffsetInfo extends TopicPartition {
+  /** null when the group has no committed offset for the partition. */
+  offset: number | null;
+  metadata: string | null;
 }
 
 export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
@@ -86,6 +142,11 @@ export interface PartitionDescription {
   logEndOffset: number;
   bytes: number;
   segments: number;
+  /**
+   * Compacted topics with a closed segment only: dirty bytes / (clean + dirty bytes) of the cleanable part of the log
+   * (closed segments older than min.compaction.lag.ms); the cleaner runs above min.cleanable.dirty.ratio.
+   */
+  dirtyRatio?: number;
 }
 
 export interface TopicDescription {

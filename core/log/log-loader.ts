@@ -1,6 +1,8 @@
 /**
- * Loading a partition directory, as Kafka's LogLoader does: remove leftovers of interrupted work
- * (`*.tmp`, `*.deleted`, `*.cleaned`, `*.swap`, index files without a log), open the segments in
+ * Loading a partition directory, as Kafka's LogLoader does: complete cleaner swaps that a crash
+ * interrupted after their commit point (`<base>.log.swap`, see cleaner/segment-swap.ts), remove
+ * leftovers of interrupted work (`*.tmp`, `*.deleted`, `*.cleaned`, other `*.swap`, index files
+ * without a log), open the segments in
  * base-offset order, rebuild damaged indexes, and after an unclean shutdown verify every batch from
  * the segment holding the recovery point to the end, cutting at the first invalid byte and dropping
  * any segment after a cut. Below the recovery point nothing is cut: that data was fsynced, and damage
@@ -9,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EddyError } from '../errors.js';
+import { completeInterruptedSwaps } from './cleaner/segment-swap.js';
 import { LogSegment, type SegmentOptions } from './log-segment.js';
 
 const LOG_SUFFIX = '.log';
@@ -20,6 +23,8 @@ export interface LogLoadReport {
   truncatedBytes: number;
   rebuiltIndexes: number;
   deletedSegments: number;
+  /** Segment swaps of the cleaner that a crash interrupted and loading completed. */
+  completedSwaps: number;
 }
 
 export interface LoadOptions {
@@ -45,9 +50,11 @@ export interface LoadedLog {
 export function loadLog(options: LoadOptions): LoadedLog {
   const { dir, segmentOptions, contiguous, now, recoveryPoint, cleanShutdown } = options;
   const checkpointedStart = options.logStartOffset;
-  const report: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0 };
+  const report: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, completedSwaps: 0 };
   const segments: LogSegment[] = [];
   const bases: number[] = [];
+  // Before the strays go: a committed `.swap` is the newer state of its segments (segment-swap.ts).
+  report.completedSwaps = completeInterruptedSwaps(dir);
   for (const name of fs.readdirSync(dir)) {
     const full = path.join(dir, name);
     if (STRAY_SUFFIXES.some((s) => name.endsWith(s))) {

@@ -5,6 +5,7 @@
  *     <data-dir>/eddy-topics.json                    topic catalogue (partitions, config overrides)
  *     <data-dir>/recovery-point-offset-checkpoint    per partition: offset below which data is fsynced
  *     <data-dir>/log-start-offset-checkpoint         per partition: first readable offset
+ *     <data-dir>/cleaner-offset-checkpoint           per partition: first dirty offset (cleaner/)
  *     <data-dir>/.kafka_cleanshutdown                present only after a clean close
  *     <data-dir>/<topic>-<partition>/                segments
  *
@@ -18,6 +19,8 @@ import type { PartitionDescription, TopicDescription } from '../client/types.js'
 import { EddyError, isEddyError } from '../errors.js';
 import type { ResolvedEddyOptions } from '../eddy-options.js';
 import { fsyncDirSync } from './atomic-file.js';
+import { CleanerManager } from './cleaner/cleaner-manager.js';
+import { LogCleaner, type CompactionProgress, type LogCleanerStats, type PartitionCompaction } from './cleaner/log-cleaner.js';
 import { LOCK_FILE, LockFile } from './lock-file.js';
 import { effectiveTopicConfig, isTopicConfigName, parseLogConfig, validateTopicConfig } from './log-config.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type CheckpointEntries } from './offset-checkpoint.js';
@@ -51,6 +54,8 @@ export class LogManager {
   private logs = new Map<string, PartitionLog[]>();
   private timers: Timer[] = [];
   private closed = false;
+  private readonly cleanerManager: CleanerManager;
+  private readonly cleaner: LogCleaner;
   /** Whether the previous owner shut down cleanly; tests and tools read it. */
   readonly openedClean: boolean;
 
@@ -61,6 +66,15 @@ export class LogManager {
     cleanShutdown: boolean,
   ) {
     this.openedClean = cleanShutdown;
+    this.cleanerManager = new CleanerManager(options.dataDir, options.clock.now());
+    this.cleaner = new LogCleaner(this.cleanerManager, {
+      enabled: options.cleanerEnable,
+      backoffMs: options.cleanerBackoffMs,
+      dedupeBufferBytes: options.cleanerDedupeBufferBytes,
+      clock: options.clock,
+      logs: () => [...this.logs.values()].flat(),
+      onError: (err) => this.reportBackgroundError(err),
+    });
   }
 
   static async open(options: ResolvedEddyOptions): Promise<LogManager> {
@@ -130,6 +144,7 @@ export class LogManager {
       }
       this.logs.set(name, logs);
     }
+    this.cleanerManager.retainOnly((topic, partition) => (this.store.get(topic)?.partitions ?? 0) > partition);
   }
 
   private openLog(meta: TopicMetadata, partition: number, recoveryPoint: number, logStartOffset: number, cleanShutdown: boolean): PartitionLog {
@@ -142,6 +157,7 @@ export class LogManager {
       recoveryPoint,
       logStartOffset,
       cleanShutdown,
+      cleaned: this.cleanerManager.hasCleaned(meta.name, partition),
     });
   }
 
@@ -167,6 +183,7 @@ export class LogManager {
     };
     every(retentionCheckIntervalMs, () => this.runRetention());
     every(checkpointIntervalMs, () => this.writeCheckpoints());
+    this.cleaner.start();
   }
 
   private reportBackgroundError(err: unknown): void {
@@ -253,6 +270,7 @@ export class LogManager {
     // Checkpoint entries are keyed by name: rewrite them without this name first, so entries of an
     // earlier topic called the same can never be applied to the new one after a crash.
     this.writeCheckpoints();
+    this.cleanerManager.retainOnly((topic) => topic !== name);
     // Leftovers of an earlier topic with this name must not resurface as its data.
     for (let p = 0; p < partitions; p++) fs.rmSync(pathInside(this.options.dataDir, partitionDirName(name, p)), { recursive: true, force: true });
     this.store.update(name, meta);
@@ -267,6 +285,7 @@ export class LogManager {
     this.store.update(name, null);
     this.logs.delete(name);
     this.writeCheckpoints();
+    this.cleanerManager.retainOnly((topic) => topic !== name);
     for (const log of logs) {
       // Rename first so a crash mid-removal leaves a `-delete` directory that open removes.
       const doomed = `${log.dir}.${Date.now().toString(36)}-delete`;
@@ -327,8 +346,31 @@ export class LogManager {
       logEndOffset: log.logEndOffset(),
       bytes: log.sizeInBytes(),
       segments: log.segmentCount(),
+      ...this.dirtyRatioOf(log),
     }));
     return { name, partitions, config: effectiveTopicConfig(meta.config, this.options.topicDefaults) };
+  }
+
+  private dirtyRatioOf(log: PartitionLog): { dirtyRatio?: number } {
+    const ratio = this.cleanerManager.dirtyRatio(log, this.options.clock.now());
+    return ratio === null ? {} : { dirtyRatio: ratio };
+  }
+
+  /**
+   * Compacts every partition of a compacted topic now, whatever its dirty ratio (the lag and
+   * tombstone settings still apply). Runs in slices of the event loop, after any pass in progress.
+   */
+  async compactTopic(name: string, onProgress?: (progress: CompactionProgress) => void): Promise<PartitionCompaction[]> {
+    const logs = this.topicLogs(name);
+    if (!(logs[0] as PartitionLog).config.cleanupPolicy.compact) {
+      throw new EddyError('ERR_CONFIG_INVALID', `Topic "${name}" is not compacted (cleanup.policy does not include compact); set cleanup.policy=compact first`, { topic: name, config: 'cleanup.policy' });
+    }
+    return this.cleaner.cleanNow(logs, onProgress);
+  }
+
+  /** Counters of the background cleaner (Kafka exposes similar metrics). */
+  cleanerStats(): LogCleanerStats {
+    return this.cleaner.stats;
   }
 
   /** Topic config overrides only (what was set explicitly). */
@@ -346,6 +388,7 @@ export class LogManager {
     this.closed = true;
     for (const timer of this.timers.splice(0)) timer.cancel();
     try {
+      await this.cleaner.shutdown();
       const logs = [...this.logs.values()].flat();
       const flushed = await Promise.allSettled(logs.map((log) => log.flushAll()));
       let ok = flushed.every((r) => r.status === 'fulfilled') && logs.every((log) => !log.isFailed);

@@ -23,6 +23,9 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
+/** The three files of a segment, log first. */
+export const SEGMENT_FILE_SUFFIXES = ['.log', '.index', '.timeindex'] as const;
+
 export interface SegmentOptions {
   indexIntervalBytes: number;
   segmentIndexBytes: number;
@@ -71,20 +74,30 @@ export class LogSegment {
   }
 
   get logFile(): string {
-    return path.join(this.dir, segmentFileName(this.baseOffset, '.log'));
+    return path.join(this.dir, segmentFileName(this.baseOffset, '.log') + this.fileSuffix);
   }
 
-  static create(dir: string, baseOffset: number, options: SegmentOptions, now: number): LogSegment {
-    const logFile = path.join(dir, segmentFileName(baseOffset, '.log'));
+  /** Extra suffix of all three file names (`.cleaned` while the cleaner writes a segment). */
+  private fileSuffix = '';
+
+  /**
+   * Creates an empty segment. With a `suffix` (the cleaner's `.cleaned`) the files are
+   * `<base>.log<suffix>` etc., and their directory entries are not synced here: the cleaner syncs
+   * the directory after renaming them, which is the step that makes them count.
+   */
+  static create(dir: string, baseOffset: number, options: SegmentOptions, now: number, suffix = ''): LogSegment {
+    const logFile = path.join(dir, segmentFileName(baseOffset, '.log') + suffix);
     const fd = fs.openSync(logFile, 'w+');
-    const offsetIndex = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset, options.segmentIndexBytes, 0);
-    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex')), baseOffset, options.segmentIndexBytes, baseOffset);
+    const offsetIndex = OffsetIndex.open(path.join(dir, segmentFileName(baseOffset, '.index') + suffix), baseOffset, options.segmentIndexBytes, 0);
+    const timeIndex = TimeIndex.open(path.join(dir, segmentFileName(baseOffset, '.timeindex') + suffix), baseOffset, options.segmentIndexBytes, baseOffset);
     if (offsetIndex === null || timeIndex === null) throw new EddyError('ERR_STORAGE_IO', 'Could not create segment indexes', { path: dir });
     offsetIndex.reset([]);
     timeIndex.reset([]);
     // The new files' directory entries must be durable before data in them is acknowledged as such.
-    fsyncDirSync(dir);
-    return new LogSegment(dir, baseOffset, options, fd, 0, offsetIndex, timeIndex, now);
+    if (suffix === '') fsyncDirSync(dir);
+    const segment = new LogSegment(dir, baseOffset, options, fd, 0, offsetIndex, timeIndex, now);
+    segment.fileSuffix = suffix;
+    return segment;
   }
 
   /**
@@ -459,8 +472,8 @@ export class LogSegment {
   markDeleted(): string[] {
     this.close();
     const renamed: string[] = [];
-    for (const suffix of ['.log', '.index', '.timeindex']) {
-      const file = path.join(this.dir, segmentFileName(this.baseOffset, suffix));
+    for (const suffix of SEGMENT_FILE_SUFFIXES) {
+      const file = path.join(this.dir, segmentFileName(this.baseOffset, suffix) + this.fileSuffix);
       try {
         fs.renameSync(file, `${file}.deleted`);
         renamed.push(`${file}.deleted`);

@@ -17,6 +17,7 @@ import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log
 import { EddyError, isEddyError } from '../errors.js';
 import { compressionFromAttributes } from '../record/compression.js';
 import {
+  BATCH_HEADER_SIZE,
   batchesIn,
   batchIsControl,
   batchIsTransactional,
@@ -28,6 +29,7 @@ import {
   verifyBatch,
 } from '../record/record-batch.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
+import { readVarint, readVarlong } from '../record/varint.js';
 import { fsyncDirSync } from './atomic-file.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, type LogLoadReport } from './log-loader.js';
@@ -45,12 +47,39 @@ function nextTurn(): Promise<void> {
 
 export type { LogLoadReport } from './log-loader.js';
 
+/**
+ * Appends made by any log of this process so far. Background work (the cleaner's TimeSlicer) reads
+ * it to tell a busy event loop from an idle one and leave the busy one most of its time.
+ */
+export const foregroundActivity = { appends: 0 };
+
+/** Index of the first record without a key in an uncompressed batch, or -1. Walks framing only. */
+function firstKeylessRecord(batch: Buffer, count: number): number {
+  const cursor = { pos: BATCH_HEADER_SIZE };
+  const end = batch.length;
+  for (let i = 0; i < count && cursor.pos < end; i++) {
+    const length = readVarint(batch, cursor, end);
+    const recordEnd = cursor.pos + length;
+    cursor.pos++; // attributes
+    readVarlong(batch, cursor, recordEnd);
+    readVarint(batch, cursor, recordEnd);
+    if (readVarint(batch, cursor, recordEnd) < 0) return i;
+    cursor.pos = recordEnd;
+  }
+  return -1;
+}
+
 export class PartitionLog implements PartitionLogAccess {
   private segments: LogSegment[] = [];
   private startOffset = 0;
   private recoveryPointOffset = 0;
   private closed = false;
   private failure: EddyError | null = null;
+  /**
+   * Whether batches may have offset gaps between them: true for compacted topics and for any log
+   * the cleaner has rewritten (it stays true if the policy is later changed to delete only).
+   */
+  private mayHaveGaps = false;
   /** Damage found below the recovery point at load: reads work up to it, appends are refused. */
   private damage: EddyError | null = null;
   private dataWaiters: Array<{ offset: number; resolve: () => void }> = [];
@@ -60,7 +89,7 @@ export class PartitionLog implements PartitionLogAccess {
   private flushTimer: Timer | null = null;
   /** fdatasync rounds run so far; with group commit this stays far below the number of flush() calls. */
   fsyncRounds = 0;
-  readonly loadReport: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0 };
+  readonly loadReport: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, completedSwaps: 0 };
 
   private constructor(
     readonly dir: string,
@@ -83,14 +112,22 @@ export class PartitionLog implements PartitionLogAccess {
     recoveryPoint: number;
     logStartOffset: number;
     cleanShutdown: boolean;
+    /** The cleaner has rewritten this log before (its offsets may have gaps). */
+    cleaned?: boolean;
   }): PartitionLog {
     const log = new PartitionLog(options.dir, options.topic, options.partition, options.config, options.clock);
+    log.mayHaveGaps = options.cleaned === true;
     if (!fs.existsSync(options.dir)) {
       fs.mkdirSync(options.dir, { recursive: true });
       fsyncDirSync(path.dirname(options.dir));
     }
     log.load(options.recoveryPoint, options.logStartOffset, options.cleanShutdown);
     return log;
+  }
+
+  /** Index settings of this log's segments (the cleaner writes its segments with the same). */
+  segmentOptionsForCleaner(): { indexIntervalBytes: number; segmentIndexBytes: number } {
+    return this.segmentOptions();
   }
 
   private segmentOptions() {
@@ -101,7 +138,7 @@ export class PartitionLog implements PartitionLogAccess {
     const loaded = loadLog({
       dir: this.dir,
       segmentOptions: this.segmentOptions(),
-      contiguous: !this.logConfig.cleanupPolicy.compact,
+      contiguous: this.contiguousOffsets(),
       now: this.clock.now(),
       recoveryPoint,
       logStartOffset: checkpointedStart,
@@ -112,6 +149,11 @@ export class PartitionLog implements PartitionLogAccess {
     this.recoveryPointOffset = loaded.recoveryPoint;
     this.damage = loaded.damage;
     Object.assign(this.loadReport, loaded.report);
+  }
+
+  /** Offsets within and between batches are contiguous: never compacted, never cleaned. */
+  private contiguousOffsets(): boolean {
+    return !this.logConfig.cleanupPolicy.compact && !this.mayHaveGaps;
   }
 
   private activeSegment(): LogSegment {
@@ -176,6 +218,7 @@ export class PartitionLog implements PartitionLogAccess {
     }
     // Validate everything before any byte is written: a bad batch must never reach the file.
     let header = verifyBatch(batch, 0, batch.length);
+    if (this.logConfig.cleanupPolicy.compact && !batchIsControl(header.attributes)) this.checkKeys(batch, header);
     const recompressed = this.recompressed(batch, header);
     if (recompressed !== batch) {
       batch = recompressed;
@@ -195,7 +238,10 @@ export class PartitionLog implements PartitionLogAccess {
     let active = this.activeSegment();
     // Kafka's segment.jitter.ms: each segment rolls a random amount early, so partitions created
     // together do not all roll (and get deleted) in the same instant.
-    const segmentMs = this.logConfig.segmentMs - (this.logConfig.segmentJitterMs > 0 ? active.rollJitter(this.logConfig.segmentJitterMs, this.logConfig.segmentMs) : 0);
+    // A compacted log also rolls at max.compaction.lag.ms (Kafka's KIP-354): the cleaner never
+    // touches the active segment, so its records could otherwise wait longer than the lag allows.
+    const rollMs = this.logConfig.cleanupPolicy.compact ? Math.min(this.logConfig.segmentMs, this.logConfig.maxCompactionLagMs) : this.logConfig.segmentMs;
+    const segmentMs = rollMs - (this.logConfig.segmentJitterMs > 0 ? active.rollJitter(this.logConfig.segmentJitterMs, rollMs) : 0);
     if (active.shouldRoll(batch.length, maxTimestamp, now, this.logConfig.segmentBytes, segmentMs, lastOffset)) active = this.roll(now);
     try {
       active.append(batch, lastOffset, maxTimestamp);
@@ -203,8 +249,30 @@ export class PartitionLog implements PartitionLogAccess {
       throw this.fail(err);
     }
     this.unflushedRecords += header.lastOffsetDelta + 1;
+    foregroundActivity.appends++;
     this.afterAppend();
     return { baseOffset, lastOffset, logAppendTime, timestampType: this.logConfig.timestampType };
+  }
+
+  /**
+   * A compacted topic keeps the latest record per key, so a record without a key has no meaning
+   * there; Kafka's broker refuses such batches, and so does Eddy. Uncompressed batches are checked by
+   * walking record framing only (no record objects); compressed ones are decoded.
+   */
+  private checkKeys(batch: Buffer, header: BatchHeader): void {
+    const keyless = compressionFromAttributes(header.attributes) === 'none' ? firstKeylessRecord(batch, header.recordCount) : decodeRecords(batch, header).findIndex((r) => r.key === null);
+    if (keyless >= 0) {
+      throw new EddyError('ERR_RECORD_INVALID', `Record ${keyless} of the batch has no key; topic ${this.topic} is compacted (cleanup.policy=${this.policyName()}) and keeps records by key`, {
+        topic: this.topic,
+        partition: this.partition,
+        record: keyless,
+      });
+    }
+  }
+
+  private policyName(): string {
+    const { compact, delete: del } = this.logConfig.cleanupPolicy;
+    return [compact ? 'compact' : '', del ? 'delete' : ''].filter((p) => p !== '').join(',');
   }
 
   /**
@@ -256,6 +324,12 @@ export class PartitionLog implements PartitionLogAccess {
       this.flushTimer = null;
       if (!this.closed) this.flush().catch(() => undefined);
     });
+  }
+
+  /** Closes the active segment and starts a new one now, if the active one holds anything (Kafka's `roll()`). */
+  rollNow(): void {
+    this.checkUsable();
+    if (this.activeSegment().size > 0) this.roll(this.clock.now());
   }
 
   private roll(now: number): LogSegment {
@@ -384,7 +458,7 @@ export class PartitionLog implements PartitionLogAccess {
    * offsets in a segment are contiguous, which makes that check exact.
    */
   private verifiedPrefix(bytes: Buffer, offset: number, segment: LogSegment, position: number, previousLastOffset: number | null): { valid: Buffer; nextOffset: number } {
-    const contiguous = !this.logConfig.cleanupPolicy.compact;
+    const contiguous = this.contiguousOffsets();
     let end = 0;
     let previousLast = previousLastOffset ?? -1;
     let nextOffset = offset;
@@ -495,6 +569,40 @@ export class PartitionLog implements PartitionLogAccess {
       count++;
     }
     return count;
+  }
+
+  /** The segments, oldest first; the last is the active one. For the cleaner; do not mutate. */
+  segmentsView(): readonly LogSegment[] {
+    return this.segments;
+  }
+
+  /** Whether `group` is still a run of consecutive closed segments of this log (nothing removed them). */
+  holdsSegments(group: readonly LogSegment[]): boolean {
+    if (this.closed || this.failure !== null || group.length === 0) return false;
+    const at = this.segments.indexOf(group[0] as LogSegment);
+    if (at < 0 || at + group.length >= this.segments.length) return false;
+    return group.every((segment, i) => this.segments[at + i] === segment);
+  }
+
+  /**
+   * Puts `replacement` where `group` was (the cleaner's swap; the caller has checked holdsSegments in
+   * the same turn) and unlinks the old segments' renamed files later. From here on the log may have
+   * offset gaps between batches.
+   */
+  replaceSegments(group: readonly LogSegment[], replacement: LogSegment, deletedFiles: string[]): void {
+    const at = this.segments.indexOf(group[0] as LogSegment);
+    this.segments.splice(at, group.length, replacement);
+    this.mayHaveGaps = true;
+    this.removeLater(deletedFiles);
+  }
+
+  /** Stops the log after a storage failure outside it (an interrupted segment swap). */
+  failStorage(err: unknown): EddyError {
+    return this.fail(err);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Unlinks renamed segment files after `file.delete.delay.ms`, asynchronously. */

@@ -17,6 +17,9 @@ const GOALS = [
   'read.redis-xrange',
   'read.fs-slice',
   'latency.redis-xread',
+  'group-consume.assign',
+  'compaction.naive-pass',
+  'compaction.append-solo',
   'memory.rss-growth',
 ];
 

@@ -31,7 +31,7 @@ test('unknown commands and flags exit 2 with one coded line', async (t) => {
   const cases: Array<[string[], string]> = [
     [['topics', 'list', '--bogus', '--data-dir', dir], 'eddy: ERR_CLI_USAGE: Unknown option --bogus\n'],
     [['frobnicate'], 'eddy: ERR_CLI_USAGE: Unknown command "frobnicate" (try eddy --help)\n'],
-    [['topics', 'explode'], 'eddy: ERR_CLI_USAGE: Unknown subcommand "topics explode" (expected one of: create, list, describe, alter, add-partitions, delete)\n'],
+    [['topics', 'explode'], 'eddy: ERR_CLI_USAGE: Unknown subcommand "topics explode" (expected one of: create, list, describe, alter, add-partitions, delete, compact)\n'],
     [['topics', 'create', '--data-dir', dir], 'eddy: ERR_CLI_USAGE: Missing NAME\n'],
     [['consume', 't', '--max-messages', '--data-dir', dir], 'eddy: ERR_CLI_USAGE: Option --max-messages needs a value (--max-messages N)\n'],
     [['consume', 't', '--timeout-ms'], 'eddy: ERR_CLI_USAGE: Option --timeout-ms needs a value (--timeout-ms T)\n'],

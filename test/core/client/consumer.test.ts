@@ -428,7 +428,7 @@ test('options: defaults and coded errors', async (t) => {
     const err = t.throws(() => resolveConsumerOptions(options as never));
     t.true(isEddyError(err, 'ERR_CONFIG_INVALID'), JSON.stringify(options));
   }
-  t.true(isEddyError(t.throws(() => resolveConsumerOptions({ groupId: 'g' } as never)), 'ERR_CONFIG_UNKNOWN'));
+  t.true(isEddyError(t.throws(() => resolveConsumerOptions({ groupID: 'g' } as never)), 'ERR_CONFIG_UNKNOWN'));
   const { log, topic } = setup();
   const consumer = new Consumer(log);
   consumer.assign([{ topic, partition: 0 }]);

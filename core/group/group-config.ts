@@ -1,0 +1,60 @@
+/**
+ * Data-directory settings of the group coordinator, by Kafka's broker config names. They are given
+ * in `Eddy.open({ config })` next to the log's settings; `Eddy.open` takes these names out before the
+ * log sees the rest.
+ *
+ * `offsets.topic.num.partitions` defaults to 10 rather than Kafka's 50: on one node the partitions
+ * only spread groups over files, and each one costs open files and a share of the load at open.
+ */
+import { EddyError } from '../errors.js';
+
+export const DEFAULT_GROUP_CONFIG = {
+  'offsets.topic.num.partitions': 10,
+  'offsets.retention.minutes': 10_080,
+  'offsets.retention.check.interval.ms': 600_000,
+  'group.min.session.timeout.ms': 6_000,
+  'group.max.session.timeout.ms': 1_800_000,
+} as const;
+
+export type GroupConfigName = keyof typeof DEFAULT_GROUP_CONFIG;
+
+export interface ResolvedGroupConfig {
+  offsetsTopicPartitions: number;
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+}
+
+export function isGroupConfigName(name: string): name is GroupConfigName {
+  return Object.hasOwn(DEFAULT_GROUP_CONFIG, name);
+}
+
+function intConfig(name: GroupConfigName, raw: unknown, min: number): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
+    throw new EddyError('ERR_CONFIG_INVALID', `Invalid value ${JSON.stringify(raw)} for "${name}": expected an integer >= ${min}`, { config: name, value: raw });
+  }
+  return n;
+}
+
+/** Splits `config` into the group settings (validated) and everything else (for the log). */
+export function resolveGroupConfig(config: Record<string, string | number | boolean> = {}): { group: ResolvedGroupConfig; rest: Record<string, string | number | boolean> } {
+  const rest: Record<string, string | number | boolean> = {};
+  const given: Record<string, unknown> = { ...DEFAULT_GROUP_CONFIG };
+  for (const [name, value] of Object.entries(config)) {
+    if (isGroupConfigName(name)) given[name] = value;
+    else rest[name] = value;
+  }
+  const group: ResolvedGroupConfig = {
+    offsetsTopicPartitions: intConfig('offsets.topic.num.partitions', given['offsets.topic.num.partitions'], 1),
+    offsetsRetentionMs: intConfig('offsets.retention.minutes', given['offsets.retention.minutes'], 1) * 60_000,
+    offsetsRetentionCheckIntervalMs: intConfig('offsets.retention.check.interval.ms', given['offsets.retention.check.interval.ms'], 1),
+    minSessionTimeoutMs: intConfig('group.min.session.timeout.ms', given['group.min.session.timeout.ms'], 1),
+    maxSessionTimeoutMs: intConfig('group.max.session.timeout.ms', given['group.max.session.timeout.ms'], 1),
+  };
+  if (group.maxSessionTimeoutMs < group.minSessionTimeoutMs) {
+    throw new EddyError('ERR_CONFIG_INVALID', 'group.max.session.timeout.ms must not be below group.min.session.timeout.ms', { config: 'group.max.session.timeout.ms' });
+  }
+  return { group, rest };
+}

@@ -1,0 +1,607 @@
+/**
+ * The group coordinator: Kafka's classic group protocol as a state machine driven by requests
+ * (protocol.ts) and by timers on the injected clock. It owns group membership and committed
+ * offsets; it never computes assignments (the leader member does, see assignors/).
+ *
+ * States, as Kafka names them:
+ *
+ *     Empty ──join──▶ PreparingRebalance ──every member joined / rebalance timeout──▶ CompletingRebalance
+ *       ▲                     ▲                                                        │ leader's SyncGroup
+ *       └─ last member gone ──┴──── join, leave, session timeout ◀──── Stable ◀────────┘
+ *
+ * - A rebalance starts when a member joins or rejoins, leaves, or misses its session timeout. It
+ *   completes once every known member has sent JoinGroup again (the group generation then goes up
+ *   by one), or at the rebalance timeout (the largest of the members' `rebalanceTimeoutMs`), which
+ *   drops the members that did not rejoin. Members learn of a rebalance from their next heartbeat
+ *   (ERR_GROUP_REBALANCE_IN_PROGRESS).
+ * - Sessions: a member that sends nothing (heartbeat, join, sync) for `sessionTimeoutMs` is removed,
+ *   which is how a crashed member looks. A member waiting for a join or sync response is kept alive.
+ * - Static members (groupInstanceId) do not leave on close. Rejoining with the same instance id
+ *   within the session timeout replaces the old member id (which is fenced:
+ *   ERR_GROUP_FENCED_INSTANCE_ID) and, in a stable group with unchanged subscription, returns the
+ *   current generation and assignment without a rebalance.
+ * - Fencing: SyncGroup, Heartbeat, OffsetCommit and member OffsetFetch from an unknown member fail
+ *   with ERR_GROUP_UNKNOWN_MEMBER, from another generation with ERR_GROUP_ILLEGAL_GENERATION.
+ *   Commits are accepted while PreparingRebalance (a member commits in its revoke listener before it
+ *   rejoins) and refused while CompletingRebalance, as in Kafka.
+ * - Offsets: OffsetCommit resolves after the record is fsynced in __consumer_offsets; the cache the
+ *   fetches read is updated only then. Expiry (offsets.retention.minutes): an offset of a group
+ *   that has been Empty that long and was committed at least that long ago; in other groups, offsets of topics that no longer exist or that no
+ *   member subscribes to, that long after their commit. Expired offsets get tombstones, and an Empty
+ *   group left without offsets disappears. After a restart a group's "Empty since" is its newest
+ *   commit time (membership itself is not persisted: members live in the owning process).
+ */
+import { randomUUID } from 'node:crypto';
+import type { TopicPartition } from '../client/types.js';
+import type { Clock, Timer } from '../clock.js';
+import { EddyError, type ErrorCode } from '../errors.js';
+import { tpKey } from './assignors/assignor.js';
+import type { ResolvedGroupConfig } from './group-config.js';
+import type { OffsetAndMetadata } from './offset-commit-record.js';
+import type { OffsetEntry, OffsetStore } from './offset-store.js';
+import type {
+  CommittedOffset,
+  GroupDescription,
+  GroupProtocol,
+  GroupState,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetFetchRequest,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from './protocol.js';
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+class Member {
+  assignment: TopicPartition[] = [];
+  joinWaiter: Waiter<JoinGroupResponse> | null = null;
+  syncWaiter: Waiter<SyncGroupResponse> | null = null;
+  sessionTimer: Timer | null = null;
+
+  constructor(
+    public memberId: string,
+    readonly groupInstanceId: string | null,
+    public clientId: string,
+    public sessionTimeoutMs: number,
+    public rebalanceTimeoutMs: number,
+    public protocols: GroupProtocol[],
+  ) {}
+}
+
+interface CachedOffset {
+  topic: string;
+  partition: number;
+  value: OffsetAndMetadata;
+  /** Order of the write that produced it, so a slower earlier write never overwrites a later one. */
+  seq: number;
+}
+
+class Group {
+  state: GroupState = 'Empty';
+  generationId = 0;
+  protocolName: string | null = null;
+  leaderId: string | null = null;
+  readonly members = new Map<string, Member>();
+  /** groupInstanceId → current memberId. */
+  readonly staticMembers = new Map<string, string>();
+  /** Member ids replaced by a newer instance of the same static member. */
+  readonly fenced = new Set<string>();
+  rebalanceTimer: Timer | null = null;
+  /** When the group last changed state (for Empty: since when it has had no members). */
+  stateSince: number;
+  readonly offsets = new Map<string, CachedOffset>();
+  writeSeq = 0;
+
+  constructor(readonly groupId: string, now: number) {
+    this.stateSince = now;
+  }
+}
+
+export interface GroupCoordinatorDeps {
+  clock: Clock;
+  store: OffsetStore;
+  config: ResolvedGroupConfig;
+  /** Whether a topic exists (offsets of deleted topics expire). */
+  topicExists(topic: string): boolean;
+  onError(err: EddyError): void;
+}
+
+function groupError(code: ErrorCode, groupId: string, message?: string, extra: Record<string, unknown> = {}): EddyError {
+  return new EddyError(code, message, { group: groupId, ...extra });
+}
+
+const MAX_GROUP_ID_BYTES = 0x7fff;
+
+export function validateGroupId(groupId: unknown): asserts groupId is string {
+  if (typeof groupId !== 'string' || groupId.length === 0 || Buffer.byteLength(groupId) > MAX_GROUP_ID_BYTES) {
+    throw new EddyError('ERR_GROUP_ID_INVALID', `Group id must be a non-empty string of at most ${MAX_GROUP_ID_BYTES} bytes`, { value: groupId });
+  }
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private expiryTimer: Timer | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: GroupCoordinatorDeps) {}
+
+  /** Loads committed offsets from __consumer_offsets and starts the expiry timer. */
+  load(): void {
+    const now = this.deps.clock.now();
+    for (const [groupId, offsets] of this.deps.store.load()) {
+      const group = new Group(groupId, now);
+      let newest = 0;
+      for (const [key, entry] of offsets) {
+        group.offsets.set(key, { ...entry, seq: 0 });
+        newest = Math.max(newest, entry.value.commitTimestamp);
+      }
+      group.stateSince = newest;
+      this.groups.set(groupId, group);
+    }
+    this.scheduleExpiry();
+  }
+
+  private scheduleExpiry(): void {
+    if (this.closed) return;
+    this.expiryTimer = this.deps.clock.setTimer(this.deps.config.offsetsRetentionCheckIntervalMs, () => {
+      this.expireOffsets().catch((err: unknown) => this.deps.onError(err instanceof EddyError ? err : new EddyError('ERR_STORAGE_IO', String(err))));
+      this.scheduleExpiry();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.expiryTimer?.cancel();
+    for (const group of this.groups.values()) {
+      group.rebalanceTimer?.cancel();
+      for (const member of group.members.values()) {
+        member.sessionTimer?.cancel();
+        const err = new EddyError('ERR_LOG_CLOSED', 'Eddy is closed');
+        member.joinWaiter?.reject(err);
+        member.syncWaiter?.reject(err);
+      }
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new EddyError('ERR_LOG_CLOSED', 'Eddy is closed');
+  }
+
+  // ── JoinGroup ────────────────────────────────────────────────────────────────────────────────
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResponse> {
+    try {
+      this.checkOpen();
+      validateGroupId(request.groupId);
+      this.checkJoin(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { groupId } = request;
+    let group = this.groups.get(groupId);
+    if (group === undefined) {
+      group = new Group(groupId, this.deps.clock.now());
+      this.groups.set(groupId, group);
+    }
+    const g = group;
+    return new Promise<JoinGroupResponse>((resolve, reject) => {
+      try {
+        this.handleJoin(g, request, { resolve, reject });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  private checkJoin(request: JoinGroupRequest): void {
+    const { minSessionTimeoutMs, maxSessionTimeoutMs } = this.deps.config;
+    const s = request.sessionTimeoutMs;
+    if (!Number.isSafeInteger(s) || s < minSessionTimeoutMs || s > maxSessionTimeoutMs) {
+      throw new EddyError('ERR_CONFIG_INVALID', `sessionTimeoutMs ${String(s)} is outside [group.min.session.timeout.ms ${minSessionTimeoutMs}, group.max.session.timeout.ms ${maxSessionTimeoutMs}]`, { config: 'sessionTimeoutMs', value: s });
+    }
+    if (!Number.isSafeInteger(request.rebalanceTimeoutMs) || request.rebalanceTimeoutMs < 1) {
+      throw new EddyError('ERR_CONFIG_INVALID', 'rebalanceTimeoutMs must be an integer >= 1', { config: 'rebalanceTimeoutMs', value: request.rebalanceTimeoutMs });
+    }
+    if (!Array.isArray(request.protocols) || request.protocols.length === 0) {
+      throw new EddyError('ERR_GROUP_INCONSISTENT_PROTOCOL', 'JoinGroup needs at least one protocol (assignor)', { group: request.groupId });
+    }
+  }
+
+  private handleJoin(group: Group, request: JoinGroupRequest, waiter: Waiter<JoinGroupResponse>): void {
+    const names = new Set(request.protocols.map((p) => p.name));
+    for (const other of group.members.values()) {
+      if (other.memberId === request.memberId || (request.groupInstanceId !== null && other.groupInstanceId === request.groupInstanceId)) continue;
+      if (!other.protocols.some((p) => names.has(p.name))) {
+        throw groupError('ERR_GROUP_INCONSISTENT_PROTOCOL', group.groupId, `Member's assignors (${[...names].join(', ')}) share none with the group's members`);
+      }
+    }
+    if (request.memberId === '') {
+      const existingId = request.groupInstanceId === null ? undefined : group.staticMembers.get(request.groupInstanceId);
+      const existing = existingId === undefined ? undefined : group.members.get(existingId);
+      if (existing !== undefined) {
+        this.replaceStaticMember(group, existing, request, waiter);
+        return;
+      }
+      const memberId = `${request.groupInstanceId ?? (request.clientId || 'consumer')}-${randomUUID()}`;
+      const member = new Member(memberId, request.groupInstanceId, request.clientId, request.sessionTimeoutMs, request.rebalanceTimeoutMs, request.protocols);
+      member.joinWaiter = waiter;
+      group.members.set(memberId, member);
+      if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
+      this.scheduleSession(group, member);
+      this.rebalanceOnJoin(group);
+      return;
+    }
+    const member = this.knownMember(group, request.memberId);
+    member.protocols = request.protocols;
+    member.clientId = request.clientId;
+    member.sessionTimeoutMs = request.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    member.joinWaiter?.reject(groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId, 'Superseded by a newer JoinGroup of the same member'));
+    member.joinWaiter = waiter;
+    this.scheduleSession(group, member);
+    this.rebalanceOnJoin(group);
+  }
+
+  private rebalanceOnJoin(group: Group): void {
+    if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
+    else this.prepareRebalance(group);
+  }
+
+  /** A static member restarting: takes over the old member id's place, fencing the old id. */
+  private replaceStaticMember(group: Group, old: Member, request: JoinGroupRequest, waiter: Waiter<JoinGroupResponse>): void {
+    const newId = `${request.groupInstanceId ?? 'consumer'}-${randomUUID()}`;
+    const oldId = old.memberId;
+    old.joinWaiter?.reject(groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId: oldId }));
+    old.syncWaiter?.reject(groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId: oldId }));
+    old.joinWaiter = null;
+    old.syncWaiter = null;
+    const sameSubscription = JSON.stringify(old.protocols.map((p) => [p.name, [...p.metadata.topics].sort()])) ===
+      JSON.stringify(request.protocols.map((p) => [p.name, [...p.metadata.topics].sort()]));
+    group.members.delete(oldId);
+    group.fenced.add(oldId);
+    old.memberId = newId;
+    old.clientId = request.clientId;
+    old.sessionTimeoutMs = request.sessionTimeoutMs;
+    old.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
+    old.protocols = request.protocols;
+    group.members.set(newId, old);
+    group.staticMembers.set(request.groupInstanceId as string, newId);
+    if (group.leaderId === oldId) group.leaderId = newId;
+    this.scheduleSession(group, old);
+    if (group.state === 'Stable' && sameSubscription) {
+      // No rebalance: the member gets its old assignment from SyncGroup in this generation.
+      waiter.resolve({
+        generationId: group.generationId,
+        protocolName: group.protocolName as string,
+        leader: group.leaderId as string,
+        memberId: newId,
+        skipAssignment: true,
+        members: [],
+      });
+      return;
+    }
+    old.joinWaiter = waiter;
+    this.rebalanceOnJoin(group);
+  }
+
+  private knownMember(group: Group, memberId: string): Member {
+    const member = group.members.get(memberId);
+    if (member !== undefined) return member;
+    if (group.fenced.has(memberId)) throw groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId });
+    throw groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, `Member ${memberId} is not in group "${group.groupId}"`, { memberId });
+  }
+
+  private prepareRebalance(group: Group): void {
+    for (const member of group.members.values()) {
+      member.syncWaiter?.reject(groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId));
+      member.syncWaiter = null;
+    }
+    group.state = 'PreparingRebalance';
+    group.stateSince = this.deps.clock.now();
+    group.rebalanceTimer?.cancel();
+    const timeout = Math.max(1, ...[...group.members.values()].map((m) => m.rebalanceTimeoutMs));
+    group.rebalanceTimer = this.deps.clock.setTimer(timeout, () => {
+      group.rebalanceTimer = null;
+      if (group.state === 'PreparingRebalance') this.completeJoin(group);
+    });
+    this.maybeCompleteJoin(group);
+  }
+
+  private maybeCompleteJoin(group: Group): void {
+    if (group.state !== 'PreparingRebalance') return;
+    for (const member of group.members.values()) if (member.joinWaiter === null) return;
+    this.completeJoin(group);
+  }
+
+  private completeJoin(group: Group): void {
+    group.rebalanceTimer?.cancel();
+    group.rebalanceTimer = null;
+    for (const member of [...group.members.values()]) {
+      // Members that did not rejoin within the rebalance timeout are dropped.
+      if (member.joinWaiter === null) this.dropMember(group, member, groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, 'Removed: did not rejoin within the rebalance timeout'));
+    }
+    group.generationId++;
+    group.stateSince = this.deps.clock.now();
+    if (group.members.size === 0) {
+      group.state = 'Empty';
+      group.protocolName = null;
+      group.leaderId = null;
+      return;
+    }
+    const members = [...group.members.values()];
+    group.protocolName = this.selectProtocol(group, members);
+    if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = members[0]!.memberId;
+    group.state = 'CompletingRebalance';
+    const protocolName = group.protocolName;
+    const all = members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      metadata: (m.protocols.find((p) => p.name === protocolName) as GroupProtocol).metadata,
+    }));
+    for (const member of members) {
+      member.assignment = [];
+      const waiter = member.joinWaiter as Waiter<JoinGroupResponse>;
+      member.joinWaiter = null;
+      this.scheduleSession(group, member);
+      waiter.resolve({
+        generationId: group.generationId,
+        protocolName,
+        leader: group.leaderId,
+        memberId: member.memberId,
+        skipAssignment: false,
+        members: member.memberId === group.leaderId ? all : [],
+      });
+    }
+  }
+
+  /** Kafka's vote: each member votes for its most preferred protocol that every member supports. */
+  private selectProtocol(group: Group, members: Member[]): string {
+    const candidates = members.reduce<Set<string>>((acc, m, i) => {
+      const names = new Set(m.protocols.map((p) => p.name));
+      return i === 0 ? names : new Set([...acc].filter((n) => names.has(n)));
+    }, new Set());
+    const votes = new Map<string, number>();
+    for (const m of members) {
+      const choice = m.protocols.find((p) => candidates.has(p.name));
+      if (choice !== undefined) votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
+    }
+    let best: string | null = null;
+    for (const [name, count] of votes) if (best === null || count > (votes.get(best) ?? 0)) best = name;
+    if (best === null) throw groupError('ERR_GROUP_INCONSISTENT_PROTOCOL', group.groupId);
+    return best;
+  }
+
+  // ── SyncGroup, Heartbeat, LeaveGroup ─────────────────────────────────────────────────────────
+
+  syncGroup(request: SyncGroupRequest): Promise<SyncGroupResponse> {
+    try {
+      this.checkOpen();
+      const group = this.existingGroup(request.groupId);
+      const member = this.knownMember(group, request.memberId);
+      this.checkGeneration(group, request.generationId, member.memberId);
+      if (group.state === 'PreparingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
+      this.scheduleSession(group, member);
+      if (group.state === 'Stable') return Promise.resolve({ assignment: [...member.assignment] });
+      return new Promise<SyncGroupResponse>((resolve, reject) => {
+        member.syncWaiter?.reject(groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId));
+        member.syncWaiter = { resolve, reject };
+        if (member.memberId === group.leaderId) {
+          const byMember = new Map(request.assignments.map((a) => [a.memberId, a.assignment]));
+          for (const m of group.members.values()) m.assignment = (byMember.get(m.memberId) ?? []).map(({ topic, partition }) => ({ topic, partition }));
+          group.state = 'Stable';
+          group.stateSince = this.deps.clock.now();
+          for (const m of group.members.values()) {
+            const waiter = m.syncWaiter;
+            m.syncWaiter = null;
+            waiter?.resolve({ assignment: [...m.assignment] });
+          }
+        }
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  heartbeat(request: HeartbeatRequest): void {
+    this.checkOpen();
+    const group = this.existingGroup(request.groupId);
+    const member = this.knownMember(group, request.memberId);
+    this.checkGeneration(group, request.generationId, member.memberId);
+    this.scheduleSession(group, member);
+    if (group.state === 'PreparingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
+  }
+
+  leaveGroup(request: LeaveGroupRequest): void {
+    this.checkOpen();
+    const group = this.existingGroup(request.groupId);
+    const member = this.knownMember(group, request.memberId);
+    this.removeMember(group, member, groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, 'The member left the group'));
+  }
+
+  private existingGroup(groupId: string): Group {
+    const group = this.groups.get(groupId);
+    if (group === undefined) throw groupError('ERR_GROUP_UNKNOWN_MEMBER', groupId, `Group "${groupId}" has no members`);
+    return group;
+  }
+
+  private checkGeneration(group: Group, generationId: number, memberId: string): void {
+    if (generationId !== group.generationId) {
+      throw groupError('ERR_GROUP_ILLEGAL_GENERATION', group.groupId, `Generation ${generationId} is not the group's current generation ${group.generationId}`, { memberId, generationId });
+    }
+  }
+
+  private scheduleSession(group: Group, member: Member): void {
+    member.sessionTimer?.cancel();
+    member.sessionTimer = this.deps.clock.setTimer(member.sessionTimeoutMs, () => {
+      member.sessionTimer = null;
+      if (group.members.get(member.memberId) !== member) return;
+      // A member waiting for its join or sync response is alive by definition.
+      if (member.joinWaiter !== null || member.syncWaiter !== null) {
+        this.scheduleSession(group, member);
+        return;
+      }
+      this.removeMember(group, member, groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, 'Session timed out'));
+    });
+  }
+
+  /** Removes a member without starting a rebalance (the caller decides). */
+  private dropMember(group: Group, member: Member, reason: EddyError): void {
+    member.sessionTimer?.cancel();
+    member.sessionTimer = null;
+    member.joinWaiter?.reject(reason);
+    member.syncWaiter?.reject(reason);
+    member.joinWaiter = null;
+    member.syncWaiter = null;
+    group.members.delete(member.memberId);
+    if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) group.staticMembers.delete(member.groupInstanceId);
+  }
+
+  private removeMember(group: Group, member: Member, reason: EddyError): void {
+    this.dropMember(group, member, reason);
+    if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group);
+    else if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
+  }
+
+  // ── OffsetCommit, OffsetFetch ───────────────────────────────────────────────────────────────
+
+  async offsetCommit(request: OffsetCommitRequest): Promise<void> {
+    this.checkOpen();
+    validateGroupId(request.groupId);
+    for (const o of request.offsets) {
+      if (!Number.isSafeInteger(o.offset) || o.offset < 0 || !Number.isSafeInteger(o.partition) || o.partition < 0 || typeof o.topic !== 'string') {
+        throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot commit offset ${String(o.offset)} for ${String(o.topic)}-${String(o.partition)}`, { group: request.groupId, topic: o.topic, partition: o.partition, offset: o.offset });
+      }
+    }
+    let group = this.groups.get(request.groupId);
+    if (request.generationId < 0 && request.memberId === '') {
+      if (group !== undefined && group.members.size > 0) {
+        throw groupError('ERR_GROUP_UNKNOWN_MEMBER', request.groupId, `Group "${request.groupId}" has active members; only they can commit`);
+      }
+    } else {
+      if (group === undefined) throw groupError('ERR_GROUP_UNKNOWN_MEMBER', request.groupId, `Group "${request.groupId}" has no members`);
+      const member = this.knownMember(group, request.memberId);
+      this.checkGeneration(group, request.generationId, member.memberId);
+      if (group.state === 'CompletingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
+      this.scheduleSession(group, member);
+    }
+    if (group === undefined) {
+      group = new Group(request.groupId, this.deps.clock.now());
+      this.groups.set(request.groupId, group);
+    }
+    const now = this.deps.clock.now();
+    await this.writeOffsets(group, request.offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      value: { offset: o.offset, metadata: o.metadata ?? '', commitTimestamp: now },
+    })));
+  }
+
+  private async writeOffsets(group: Group, entries: OffsetEntry[]): Promise<void> {
+    const seq = ++group.writeSeq;
+    await this.deps.store.write(group.groupId, entries);
+    for (const entry of entries) {
+      const key = tpKey(entry);
+      const current = group.offsets.get(key);
+      if (current !== undefined && current.seq > seq) continue;
+      if (entry.value === null) group.offsets.delete(key);
+      else group.offsets.set(key, { topic: entry.topic, partition: entry.partition, value: entry.value, seq });
+    }
+  }
+
+  offsetFetch(request: OffsetFetchRequest): CommittedOffset[] {
+    this.checkOpen();
+    validateGroupId(request.groupId);
+    const group = this.groups.get(request.groupId);
+    if (request.memberId !== undefined && request.memberId !== '' && request.generationId !== undefined && request.generationId >= 0) {
+      if (group === undefined) throw groupError('ERR_GROUP_UNKNOWN_MEMBER', request.groupId);
+      const member = this.knownMember(group, request.memberId);
+      this.checkGeneration(group, request.generationId, member.memberId);
+    }
+    const toResult = (topic: string, partition: number): CommittedOffset => {
+      const cached = group?.offsets.get(tpKey({ topic, partition }));
+      return cached === undefined
+        ? { topic, partition, offset: -1, metadata: '', commitTimestamp: -1 }
+        : { topic, partition, offset: cached.value.offset, metadata: cached.value.metadata, commitTimestamp: cached.value.commitTimestamp };
+    };
+    if (request.partitions !== null) return request.partitions.map((tp) => toResult(tp.topic, tp.partition));
+    return [...(group?.offsets.values() ?? [])]
+      .map((c) => toResult(c.topic, c.partition))
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  // ── Admin ───────────────────────────────────────────────────────────────────────────────────
+
+  listGroups(): Array<{ groupId: string; state: GroupState; protocolType: 'consumer' }> {
+    return [...this.groups.values()]
+      .map((g) => ({ groupId: g.groupId, state: g.state, protocolType: 'consumer' as const }))
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
+  }
+
+  /** Throws ERR_GROUP_NOT_FOUND for a group with neither members nor offsets. */
+  describeGroup(groupId: string): GroupDescription {
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (group === undefined) throw groupError('ERR_GROUP_NOT_FOUND', groupId, `Group "${groupId}" does not exist`);
+    return {
+      groupId,
+      state: group.state,
+      protocolType: 'consumer',
+      protocolName: group.protocolName,
+      generationId: group.generationId,
+      leader: group.leaderId,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        assignment: m.assignment.map(({ topic, partition }) => ({ topic, partition })),
+      })),
+    };
+  }
+
+  /** Deletes a group without members: tombstones for all its offsets. ERR_GROUP_NOT_EMPTY otherwise. */
+  async deleteGroup(groupId: string): Promise<void> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (group === undefined) throw groupError('ERR_GROUP_NOT_FOUND', groupId, `Group "${groupId}" does not exist`);
+    if (group.members.size > 0) throw groupError('ERR_GROUP_NOT_EMPTY', groupId, `Group "${groupId}" has ${group.members.size} active member(s); stop them first`);
+    await this.writeOffsets(group, [...group.offsets.values()].map((c) => ({ topic: c.topic, partition: c.partition, value: null })));
+    if (group.members.size === 0 && group.offsets.size === 0) this.groups.delete(groupId);
+  }
+
+  /** Number of active members (0 for an unknown group). */
+  memberCount(groupId: string): number {
+    return this.groups.get(groupId)?.members.size ?? 0;
+  }
+
+  /** One expiry pass (see the class comment); resolves with the number of offsets expired. */
+  async expireOffsets(): Promise<number> {
+    if (this.closed) return 0;
+    const now = this.deps.clock.now();
+    const retention = this.deps.config.offsetsRetentionMs;
+    let expired = 0;
+    for (const group of [...this.groups.values()]) {
+      const subscribed = new Set<string>();
+      for (const m of group.members.values()) for (const p of m.protocols) for (const t of p.metadata.topics) subscribed.add(t);
+      const doomed: OffsetEntry[] = [];
+      for (const c of group.offsets.values()) {
+        const emptyLongEnough = group.state === 'Empty' && now - Math.max(group.stateSince, c.value.commitTimestamp) >= retention;
+        const orphan = (!this.deps.topicExists(c.topic) || (group.members.size > 0 && !subscribed.has(c.topic))) && now - c.value.commitTimestamp >= retention;
+        if (emptyLongEnough || orphan) doomed.push({ topic: c.topic, partition: c.partition, value: null });
+      }
+      if (doomed.length > 0) {
+        await this.writeOffsets(group, doomed);
+        expired += doomed.length;
+      }
+      if (group.state === 'Empty' && group.members.size === 0 && group.offsets.size === 0) this.groups.delete(group.groupId);
+    }
+    return expired;
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * The cleaning algorithm for one log (Kafka's `Cleaner`), given the range the CleanerManager chose:
+ *
+ *   1. Build an {@link OffsetMap} of key → latest offset over the dirty section
+ *      [firstDirtyOffset, firstUncleanableOffset), batch by batch, until the map's budget is used up;
+ *      `endOffset` is where it stopped (the end of the range when everything fitted). The rest of the
+ *      dirty section waits for the next pass, so memory stays bounded however many keys there are.
+ *   2. Take the closed segments with base offsets below `endOffset` (from the log start: the clean
+ *      section is re-cleaned too, as in Kafka), group consecutive ones whose total size fits
+ *      `segment.bytes` and the index limits, and write each group as one `.cleaned` segment holding,
+ *      of the batches below `endOffset`, only the records to retain:
+ *        - a record whose key maps to a later offset goes (a newer value exists);
+ *        - a record without a key goes (a compacted topic refuses them; older data may hold some);
+ *        - a tombstone stays until its batch's delete horizon has passed (cleaned-batch.ts): the
+ *          first pass that retains it stamps `now + delete.retention.ms` into the batch;
+ *        - control batches, and batches at or past `endOffset`, are copied as they are.
+ *      Offsets never change; a group's last batch is always kept (empty if nothing in it survives) so
+ *      the cleaned segment spans exactly the offsets of the group it replaces.
+ *   3. Swap each cleaned segment in (segment-swap.ts: crash-safe, one synchronous turn).
+ *   4. The caller records `endOffset` as the new first dirty offset.
+ *
+ * The work runs in slices of about `sliceMs` (TimeSlicer), so appends and reads interleave with it;
+ * appends only touch the active segment, which is never cleaned. A pass whose log is closed, or whose
+ * segments retention removed meanwhile, is abandoned without touching the log.
+ *
+ * Not done (yet): removal of aborted transactional data and of empty control batches; Kafka's cleaner
+ * does both once transactions exist.
+ */
+import { EddyError } from '../../errors.js';
+import { batchesIn, batchIsControl, decodeRecords, verifyBatch } from '../../record/record-batch.js';
+import type { BatchHeader, LogRecord } from '../../record/record.js';
+import { LogSegment } from '../log-segment.js';
+import { foregroundActivity, type PartitionLog } from '../partition-log.js';
+import { deleteHorizonOf, rebuildBatch } from './cleaned-batch.js';
+import { OffsetMap } from './offset-map.js';
+import { CLEANED_SUFFIX, discardCleaned, swapSegments, type CrashHook } from './segment-swap.js';
+import { TimeSlicer } from './time-slicer.js';
+
+const READ_CHUNK = 1 << 20;
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+export interface CleanerOptions {
+  /** Memory budget of the offset map (Kafka's log.cleaner.dedupe.buffer.size). */
+  dedupeBufferBytes: number;
+  /** Longest stretch of work between two turns of the event loop. Default 5 ms. */
+  sliceMs?: number;
+  /** Test hook: called between steps; throwing simulates a crash at that step. */
+  crashAt?: CrashHook;
+}
+
+export const DEFAULT_CLEANER_SLICE_MS = 5;
+
+/** The range of one pass, as the CleanerManager computed it. */
+export interface CleanRange {
+  firstDirtyOffset: number;
+  firstUncleanableOffset: number;
+}
+
+export interface CleanProgress {
+  phase: 'map' | 'clean';
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface CleanResult {
+  /** The new first dirty offset: everything below it has been cleaned against a complete map. */
+  endOffset: number;
+  /** Offset ranges [baseOffset, nextOffset) of the segments written, one per group. */
+  groups: Array<{ baseOffset: number; nextOffset: number; sizeBefore: number; sizeAfter: number }>;
+  bytesRead: number;
+  bytesWritten: number;
+  recordsRead: number;
+  recordsRemoved: number;
+  /** The earliest delete horizon of a tombstone left in the log (null: none). */
+  earliestDeleteHorizon: number | null;
+  /** True when the pass was abandoned (log closed, segments removed meanwhile, or told to stop). */
+  aborted: boolean;
+}
+
+class CleanAborted extends Error {}
+
+/** One batch read from a segment, with its bytes (a view into the read chunk). */
+interface StoredBatch {
+  bytes: Buffer;
+  header: BatchHeader;
+  lastOffset: number;
+}
+
+/** Reads the batches of `segment` from `position` in chunks, checking each one's CRC. */
+function* storedBatches(segment: LogSegment, position: number): Generator<StoredBatch> {
+  let at = position;
+  while (at < segment.size) {
+    let chunk = segment.readBytes(at, READ_CHUNK);
+    const first = segment.batchAt(at);
+    if (first === null) throw corrupt(segment, at);
+    if (first.size > chunk.length) chunk = segment.readBytes(at, first.size);
+    let consumed = 0;
+    for (const { position: p, size } of batchesIn(chunk, 0)) {
+      let header: BatchHeader;
+      try {
+        header = verifyBatch(chunk, p, size);
+      } catch (err) {
+        throw corrupt(segment, at + p, err);
+      }
+      consumed = p + size;
+      yield { bytes: chunk.subarray(p, p + size), header, lastOffset: header.baseOffset + header.lastOffsetDelta };
+    }
+    if (consumed === 0) throw corrupt(segment, at);
+    at += consumed;
+  }
+}
+
+function corrupt(segment: LogSegment, position: number, cause?: unknown): EddyError {
+  return new EddyError('ERR_LOG_CORRUPT', `Corrupt batch in ${segment.logFile} at position ${position}; the cleaner skips this log`, { path: segment.logFile, position }, { cause });
+}
+
+export class Cleaner {
+  private readonly sliceMs: number;
+
+  constructor(private readonly options: CleanerOptions) {
+    this.sliceMs = options.sliceMs ?? DEFAULT_CLEANER_SLICE_MS;
+  }
+
+  /**
+   * One cleaning pass over `log`. `shouldStop` is polled at every slice; when it turns true, or the
+   * log closes, the pass stops, leaving the log as it was apart from groups already swapped.
+   */
+  async clean(log: PartitionLog, range: CleanRange, now: number, onProgress?: (p: CleanProgress) => void, shouldStop: () => boolean = () => false): Promise<CleanResult> {
+    const slicer = new TimeSlicer({ sliceMs: this.sliceMs, activity: () => foregroundActivity.appends });
+    const result: CleanResult = { endOffset: range.firstDirtyOffset, groups: [], bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRemoved: 0, earliestDeleteHorizon: null, aborted: false };
+    const checkpoint = async (): Promise<void> => {
+      if (slicer.due) await slicer.yieldNow();
+      if (shouldStop() || log.isClosed || log.isFailed) throw new CleanAborted();
+    };
+    let writing: LogSegment | null = null;
+    try {
+      const map = new OffsetMap(this.options.dedupeBufferBytes);
+      result.endOffset = await this.buildOffsetMap(log, range, map, result, checkpoint, onProgress);
+      this.options.crashAt?.('map-built');
+      const groups = this.groupSegments(log, result.endOffset);
+      const total = groups.reduce((sum, g) => sum + g.reduce((s, seg) => s + seg.size, 0), 0);
+      let done = 0;
+      for (const group of groups) {
+        await checkpoint();
+        if (!log.holdsSegments(group)) throw new CleanAborted();
+        const before = group.reduce((s, seg) => s + seg.size, 0);
+        writing = await this.cleanInto(log, group, map, result, now, checkpoint, (bytes) => onProgress?.({ phase: 'clean', bytesDone: done + bytes, bytesTotal: total }));
+        const cleaned = writing;
+        const nextOffset = (group[group.length - 1] as LogSegment).nextOffset;
+        this.options.crashAt?.('cleaned-written');
+        writing = null;
+        if (!await swapSegments(log, group, nextOffset, log.segmentOptionsForCleaner(), now, this.options.crashAt)) throw new CleanAborted();
+        this.options.crashAt?.('group-swapped');
+        result.groups.push({ baseOffset: cleaned.baseOffset, nextOffset, sizeBefore: before, sizeAfter: cleaned.size });
+        result.bytesWritten += cleaned.size;
+        done += before;
+        onProgress?.({ phase: 'clean', bytesDone: done, bytesTotal: total });
+      }
+      return result;
+    } catch (err) {
+      if (writing !== null) {
+        writing.close();
+        discardCleaned(log.dir, writing.baseOffset);
+      }
+      // Reads fail with EBADF when retention or a topic deletion closed a segment under the pass.
+      if (err instanceof CleanAborted || log.isClosed || shouldStop()) return { ...result, aborted: true };
+      throw err;
+    }
+  }
+
+  /** Fills `map` from the dirty section; returns the offset it got to (the pass's endOffset). */
+  private async buildOffsetMap(log: PartitionLog, range: CleanRange, map: OffsetMap, result: CleanResult, checkpoint: () => Promise<void>, onProgress?: (p: CleanProgress) => void): Promise<number> {
+    const { firstDirtyOffset: from, firstUncleanableOffset: to } = range;
+    if (from >= to) return from;
+    const segments = log.segmentsView().filter((s, i, all) => i < all.length - 1 && s.nextOffset > from && s.baseOffset < to);
+    const total = segments.reduce((sum, s) => sum + s.size, 0);
+    let done = 0;
+    for (const segment of segments) {
+      const start = segment.baseOffset >= from ? 0 : segment.locate(from).position;
+      for (const batch of storedBatches(segment, start)) {
+        if (batch.header.baseOffset >= to) return to;
+        result.bytesRead += batch.bytes.length;
+        if (batch.lastOffset < from || batchIsControl(batch.header.attributes)) continue;
+        const records = decodeRecords(batch.bytes, batch.header);
+        const keys: string[] = [];
+        let cost = 0;
+        for (const record of records) {
+          if (record.key === null) continue;
+          const key = OffsetMap.keyOf(record.key);
+          keys.push(key);
+          if (!map.has(key)) cost += OffsetMap.costOf(key.length);
+        }
+        // Full: stop before this batch (at least one batch per pass, so every pass makes progress).
+        if (map.size > 0 && map.wouldOverflow(cost)) return batch.header.baseOffset;
+        let k = 0;
+        for (const record of records) if (record.key !== null) map.put(keys[k++] as string, record.offset);
+        await checkpoint();
+      }
+      done += segment.size;
+      onProgress?.({ phase: 'map', bytesDone: done, bytesTotal: total });
+    }
+    return to;
+  }
+
+  /**
+   * Kafka's groupSegmentsBySize: consecutive closed segments below `endOffset`, as many per group as
+   * fit segment.bytes, the index size limit and int32 relative offsets.
+   */
+  private groupSegments(log: PartitionLog, endOffset: number): LogSegment[][] {
+    const all = log.segmentsView();
+    const candidates = all.filter((s, i) => i < all.length - 1 && s.baseOffset < endOffset);
+    const { segmentBytes } = log.config;
+    const maxIndexEntries = Math.floor(log.config.segmentIndexBytes / 8);
+    const maxTimeEntries = Math.floor(log.config.segmentIndexBytes / 12);
+    const groups: LogSegment[][] = [];
+    let i = 0;
+    while (i < candidates.length) {
+      const first = candidates[i] as LogSegment;
+      const group = [first];
+      let size = first.size;
+      let indexEntries = first.offsetIndex.entries;
+      let timeEntries = first.timeIndex.entries;
+      i++;
+      while (i < candidates.length) {
+        const next = candidates[i] as LogSegment;
+        const fits =
+          size + next.size <= segmentBytes &&
+          indexEntries + next.offsetIndex.entries <= maxIndexEntries &&
+          timeEntries + next.timeIndex.entries + 1 <= maxTimeEntries &&
+          next.nextOffset - 1 - first.baseOffset <= MAX_RELATIVE_OFFSET;
+        if (!fits) break;
+        group.push(next);
+        size += next.size;
+        indexEntries += next.offsetIndex.entries;
+        timeEntries += next.timeIndex.entries;
+        i++;
+      }
+      groups.push(group);
+    }
+    return groups;
+  }
+
+  /** Writes the retained batches of `group` to a closed, fsynced `<base>.log.cleaned` segment. */
+  private async cleanInto(log: PartitionLog, group: readonly LogSegment[], map: OffsetMap, result: CleanResult, now: number, checkpoint: () => Promise<void>, progress: (bytes: number) => void): Promise<LogSegment> {
+    const base = (group[0] as LogSegment).baseOffset;
+    discardCleaned(log.dir, base); // leftovers of an earlier pass that stopped here
+    const cleaned = LogSegment.create(log.dir, base, log.segmentOptionsForCleaner(), now, CLEANED_SUFFIX);
+    const { deleteRetentionMs } = log.config;
+    const endOffset = result.endOffset;
+    let lastDropped: BatchHeader | null = null;
+    let read = 0;
+    const write = (bytes: Buffer, header: BatchHeader, hasTombstone: boolean): void => {
+      cleaned.append(bytes, header.baseOffset + header.lastOffsetDelta, header.maxTimestamp);
+      lastDropped = null;
+      const horizon = deleteHorizonOf(header);
+      if (hasTombstone && horizon !== null && (result.earliestDeleteHorizon === null || horizon < result.earliestDeleteHorizon)) result.earliestDeleteHorizon = horizon;
+    };
+    try {
+      for (const segment of group) {
+        for (const { bytes, header } of storedBatches(segment, 0)) {
+          read += bytes.length;
+          if (batchIsControl(header.attributes) || header.baseOffset >= endOffset) {
+            write(bytes, header, false);
+          } else {
+            const records = decodeRecords(bytes, header);
+            result.recordsRead += records.length;
+            const existingHorizon = deleteHorizonOf(header);
+            const retained: LogRecord[] = [];
+            let tombstones = 0;
+            for (const record of records) {
+              if (record.key === null) continue;
+              const latest = map.get(OffsetMap.keyOf(record.key));
+              if (latest !== undefined && latest > record.offset) continue;
+              if (record.value === null) {
+                if (existingHorizon !== null && now >= existingHorizon) continue;
+                tombstones++;
+              }
+              retained.push(record);
+            }
+            result.recordsRemoved += records.length - retained.length;
+            const horizon = existingHorizon ?? (tombstones > 0 ? now + deleteRetentionMs : null);
+            if (retained.length === 0) {
+              // Also the empty batches earlier passes kept at group ends: only this group's end needs one.
+              lastDropped = header;
+            } else if (retained.length === records.length && horizon === existingHorizon) {
+              write(bytes, header, tombstones > 0);
+            } else {
+              const rebuilt = rebuildBatch(header, retained, horizon);
+              write(rebuilt, verifyBatch(rebuilt), tombstones > 0);
+            }
+          }
+          progress(read);
+          await checkpoint();
+        }
+      }
+      // Keep the group's offset span: the swap's recovery rule relies on the last batch being there.
+      if (lastDropped !== null) {
+        const empty = rebuildBatch(lastDropped, [], null);
+        write(empty, verifyBatch(empty), false);
+      }
+      cleaned.onBecomeInactive();
+      await cleaned.flush(true);
+      cleaned.close();
+      return cleaned;
+    } catch (err) {
+      cleaned.close();
+      discardCleaned(log.dir, base);
+      throw err;
+    }
+  }
+}

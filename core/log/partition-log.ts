@@ -15,35 +15,16 @@ import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { compressionFromAttributes } from '../record/compression.js';
-import {
-  BATCH_HEADER_SIZE,
-  batchesIn,
-  batchIsControl,
-  batchIsTransactional,
-  batchTimestampType,
-  decodeRecords,
-  encodeRecordBatch,
-  setBaseOffset,
-  setLogAppendTime,
-  verifyBatch,
-} from '../record/record-batch.js';
+import { batchesIn, batchIsControl, decodeRecords, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
-import { readVarint, readVarlong } from '../record/varint.js';
+import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
 import { fsyncDirSync } from './atomic-file.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, type LogLoadReport } from './log-loader.js';
+import { GroupCommit } from './group-commit.js';
 import { LogSegment } from './log-segment.js';
 
-interface FlushWaiter {
-  target: number;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
-}
 
 export type { LogLoadReport } from './log-loader.js';
 
@@ -52,22 +33,6 @@ export type { LogLoadReport } from './log-loader.js';
  * it to tell a busy event loop from an idle one and leave the busy one most of its time.
  */
 export const foregroundActivity = { appends: 0 };
-
-/** Index of the first record without a key in an uncompressed batch, or -1. Walks framing only. */
-function firstKeylessRecord(batch: Buffer, count: number): number {
-  const cursor = { pos: BATCH_HEADER_SIZE };
-  const end = batch.length;
-  for (let i = 0; i < count && cursor.pos < end; i++) {
-    const length = readVarint(batch, cursor, end);
-    const recordEnd = cursor.pos + length;
-    cursor.pos++; // attributes
-    readVarlong(batch, cursor, recordEnd);
-    readVarint(batch, cursor, recordEnd);
-    if (readVarint(batch, cursor, recordEnd) < 0) return i;
-    cursor.pos = recordEnd;
-  }
-  return -1;
-}
 
 export class PartitionLog implements PartitionLogAccess {
   private segments: LogSegment[] = [];
@@ -83,12 +48,16 @@ export class PartitionLog implements PartitionLogAccess {
   /** Damage found below the recovery point at load: reads work up to it, appends are refused. */
   private damage: EddyError | null = null;
   private dataWaiters: Array<{ offset: number; resolve: () => void }> = [];
-  private flushWaiters: FlushWaiter[] = [];
-  private flushing = false;
+  private readonly groupCommit = new GroupCommit({
+    logEndOffset: () => this.logEndOffset(),
+    syncAll: () => this.syncUnflushedSegments(),
+    markDurable: (offset) => {
+      this.recoveryPointOffset = Math.max(this.recoveryPointOffset, offset);
+    },
+    failed: () => this.failure !== null,
+  });
   private unflushedRecords = 0;
   private flushTimer: Timer | null = null;
-  /** fdatasync rounds run so far; with group commit this stays far below the number of flush() calls. */
-  fsyncRounds = 0;
   readonly loadReport: LogLoadReport = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, completedSwaps: 0 };
 
   private constructor(
@@ -260,7 +229,7 @@ export class PartitionLog implements PartitionLogAccess {
    * walking record framing only (no record objects); compressed ones are decoded.
    */
   private checkKeys(batch: Buffer, header: BatchHeader): void {
-    const keyless = compressionFromAttributes(header.attributes) === 'none' ? firstKeylessRecord(batch, header.recordCount) : decodeRecords(batch, header).findIndex((r) => r.key === null);
+    const keyless = firstKeylessRecord(batch, header);
     if (keyless >= 0) {
       throw new EddyError('ERR_RECORD_INVALID', `Record ${keyless} of the batch has no key; topic ${this.topic} is compacted (cleanup.policy=${this.policyName()}) and keeps records by key`, {
         topic: this.topic,
@@ -282,23 +251,8 @@ export class PartitionLog implements PartitionLogAccess {
    */
   private recompressed(batch: Buffer, header: BatchHeader): Buffer {
     const wanted = this.logConfig.compressionType;
-    if (wanted === 'producer' || batchIsControl(header.attributes)) return batch;
-    const codec: CompressionType = wanted === 'uncompressed' ? 'none' : (wanted as CompressionType);
-    if (compressionFromAttributes(header.attributes) === codec) return batch;
-    const records = decodeRecords(batch, header);
-    if (records.length !== header.lastOffsetDelta + 1) return batch;
-    return encodeRecordBatch({
-      records,
-      compression: codec,
-      baseTimestamp: header.baseTimestamp,
-      timestampType: batchTimestampType(header.attributes),
-      producerId: header.producerId,
-      producerEpoch: header.producerEpoch,
-      baseSequence: header.baseSequence,
-      isTransactional: batchIsTransactional(header.attributes),
-      partitionLeaderEpoch: header.partitionLeaderEpoch,
-      now: header.maxTimestamp,
-    });
+    if (wanted === 'producer') return batch;
+    return recompressBatch(batch, header, wanted === 'uncompressed' ? 'none' : (wanted as CompressionType));
   }
 
   private afterAppend(): void {
@@ -349,7 +303,7 @@ export class PartitionLog implements PartitionLogAccess {
         topic: this.topic,
         partition: this.partition,
       }, { cause: err });
-      for (const waiter of this.flushWaiters.splice(0)) waiter.reject(this.failure);
+      this.groupCommit.rejectAll(this.failure);
     }
     return this.failure;
   }
@@ -362,44 +316,23 @@ export class PartitionLog implements PartitionLogAccess {
     }
     const target = this.logEndOffset();
     if (target <= this.recoveryPointOffset || this.damage !== null) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.flushWaiters.push({ target, resolve, reject });
-      if (!this.flushing) void this.runFlushes();
-    });
+    return this.groupCommit.waitFor(target);
   }
 
-  /** Group commit: one fdatasync covers every append made before it started. */
-  private async runFlushes(): Promise<void> {
-    this.flushing = true;
+  /** fdatasync of every segment holding data past the recovery point (one group-commit round). */
+  private async syncUnflushedSegments(): Promise<void> {
+    const pending = this.segments.filter((s) => s.nextOffset > this.recoveryPointOffset || s === this.activeSegment());
+    this.unflushedRecords = 0;
     try {
-      // Wait one turn so other producers appending in this same turn share the first fdatasync.
-      await nextTurn();
-      while (this.flushWaiters.length > 0 && this.failure === null) {
-        const upTo = this.logEndOffset();
-        const pending = this.segments.filter((s) => s.nextOffset > this.recoveryPointOffset || s === this.activeSegment());
-        this.unflushedRecords = 0;
-        this.fsyncRounds++;
-        try {
-          for (const segment of pending) await segment.flush();
-        } catch (err) {
-          this.fail(err);
-          return;
-        }
-        this.recoveryPointOffset = Math.max(this.recoveryPointOffset, upTo);
-        const still: FlushWaiter[] = [];
-        for (const waiter of this.flushWaiters) {
-          if (waiter.target <= upTo) waiter.resolve();
-          else still.push(waiter);
-        }
-        this.flushWaiters = still;
-        // Let the producers just released append their next batches before the next fdatasync, so
-        // they join it instead of waiting a whole round. Two hops: their appends run in a setImmediate
-        // that is queued after ours.
-        if (this.flushWaiters.length > 0 || this.logEndOffset() > this.recoveryPointOffset) await nextTurn();
-      }
-    } finally {
-      this.flushing = false;
+      for (const segment of pending) await segment.flush();
+    } catch (err) {
+      throw this.fail(err);
     }
+  }
+
+  /** fdatasync rounds run so far (see GroupCommit). */
+  get fsyncRounds(): number {
+    return this.groupCommit.rounds;
   }
 
   private checkRange(offset: number): void {
@@ -621,7 +554,7 @@ export class PartitionLog implements PartitionLogAccess {
     for (const waiter of this.dataWaiters.splice(0)) waiter.resolve();
     for (const segment of this.segments) segment.close();
     const err = new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
-    for (const waiter of this.flushWaiters.splice(0)) waiter.reject(err);
+    this.groupCommit.rejectAll(err);
   }
 
   /** fsyncs every segment's data and indexes (a clean shutdown promises both are on disk). */

@@ -1,9 +1,12 @@
 /**
  * Waits for a condition by yielding to the event loop between checks (no timed sleeps): resolves as
- * soon as `condition()` is true, fails after `maxTurns` turns of the loop.
+ * soon as `condition()` is true, fails after `maxTurns` turns of the loop and 15 s, whichever is later.
  */
 export async function waitFor(condition: () => boolean, what = 'condition', maxTurns = 10_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns; turn++) {
+  // Turns alone are not enough when the condition waits on real I/O (an fdatasync on a loaded
+  // machine can outlast many thousand turns), so give up only when both limits have passed.
+  const deadline = Date.now() + 15_000;
+  for (let turn = 0; turn < maxTurns || Date.now() < deadline; turn++) {
     if (condition()) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

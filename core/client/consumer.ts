@@ -530,11 +530,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     let timedOut = false;
     let timer: Timer | null = null;
     let onAbort: (() => void) | null = null;
+    // The clock's timers and the log's waiters hold no handle, so a program whose only work is a
+    // pending poll would otherwise exit mid-await. A waiting poll keeps the process alive, as a
+    // Kafka client's fetch does; close() ends it.
+    let keepAlive: ReturnType<typeof setInterval> | null = null;
     try {
       for (;;) {
         if (this.closed || signal?.aborted === true || this.groupNeedsAttention()) return [];
         const records = this.fetchRecords(maxRecords);
         if (records.length > 0 || timedOut || timeoutMs === 0) return records;
+        keepAlive ??= setInterval(() => undefined, 1 << 30);
         await new Promise<void>((resolve) => {
           this.wakers.add(resolve);
           if (timer === null && Number.isFinite(timeoutMs)) {
@@ -552,6 +557,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       }
     } finally {
       (timer as Timer | null)?.cancel();
+      if (keepAlive !== null) clearInterval(keepAlive);
       if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -582,7 +588,31 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   /** One pass over the assignment, starting at the round-robin cursor. */
+  /**
+   * A group member whose subscribed topic was deleted (or lost partitions) stops reading those
+   * partitions and rejoins: the next assignment no longer has them. The application sees no error;
+   * with a manual assignment the read error reaches it instead.
+   */
+  private dropDeletedPartitions(): void {
+    const m = this.member;
+    if (m === null || this.mode !== 'subscribe') return;
+    const gone = this.owned.filter((tp) => {
+      try {
+        this.log.partitionLog(tp.topic, tp.partition);
+        return this.byKey.get(tpKey(tp.topic, tp.partition))?.log !== this.log.partitionLog(tp.topic, tp.partition);
+      } catch {
+        return true;
+      }
+    });
+    if (gone.length === 0) return;
+    const goneKeys = new Set(gone.map((tp) => tpKey(tp.topic, tp.partition)));
+    this.owned = this.owned.filter((tp) => !goneKeys.has(tpKey(tp.topic, tp.partition)));
+    this.setAssignment(this.owned);
+    m.requestRejoin();
+  }
+
   private fetchRecords(maxRecords: number): Array<ConsumerRecord<K, V>> {
+    this.dropDeletedPartitions();
     const out: Array<ConsumerRecord<K, V>> = [];
     const n = this.states.length;
     let lastContributor = -1;

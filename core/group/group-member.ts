@@ -89,6 +89,14 @@ export class GroupMember {
   }
 
   pollStarted(): void {
+    // The max-poll rule is checked here too, not only on heartbeat ticks: a poll that comes after the
+    // interval ran out must not hand out records of partitions the group may already have given to
+    // another member. It drops them (lost) and rejoins first.
+    if (this.inPoll === 0 && !this.joining && this.memberId !== '' && this.clock.now() - this.lastPoll > this.options.maxPollIntervalMs) {
+      this.leaveQuietly();
+      this.lost = true;
+      this.requestRejoin();
+    }
     this.inPoll++;
     this.lastPoll = this.clock.now();
   }

@@ -464,12 +464,21 @@ export class PartitionLog implements PartitionLogAccess {
   waitForData(offset: number, signal?: AbortSignal): Promise<void> {
     if (this.closed || this.failure !== null || offset < this.logEndOffset() || signal?.aborted === true) return Promise.resolve();
     return new Promise((resolve) => {
-      const waiter = { offset, resolve };
-      this.dataWaiters.push(waiter);
-      signal?.addEventListener('abort', () => {
+      const onAbort = (): void => {
         this.dataWaiters = this.dataWaiters.filter((w) => w !== waiter);
         resolve();
-      }, { once: true });
+      };
+      // The abort listener goes as soon as the waiter is woken, so a long-lived signal does not
+      // collect one listener per wait.
+      const waiter = {
+        offset,
+        resolve: (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.dataWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

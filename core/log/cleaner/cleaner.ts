@@ -133,6 +133,7 @@ export class Cleaner {
       if (shouldStop() || log.isClosed || log.isFailed) throw new CleanAborted();
     };
     let writing: LogSegment | null = null;
+    const startOffsetAtStart = log.logStartOffset();
     try {
       const map = new OffsetMap(this.options.dedupeBufferBytes);
       result.endOffset = await this.buildOffsetMap(log, range, map, result, checkpoint, onProgress);
@@ -162,8 +163,10 @@ export class Cleaner {
         writing.close();
         discardCleaned(log.dir, writing.baseOffset);
       }
-      // Reads fail with EBADF when retention or a topic deletion closed a segment under the pass.
-      if (err instanceof CleanAborted || log.isClosed || shouldStop()) return { ...result, aborted: true };
+      // Reads fail with EBADF when retention or a topic deletion closed a segment under the pass:
+      // that is the pass losing a race, not a storage failure.
+      const retentionRan = log.logStartOffset() !== startOffsetAtStart;
+      if (err instanceof CleanAborted || log.isClosed || shouldStop() || retentionRan) return { ...result, aborted: true };
       throw err;
     }
   }

@@ -89,6 +89,10 @@ export async function swapSegments(log: PartitionLog, group: readonly LogSegment
       deleted.push(...old.markDeleted());
       crashAt?.(`swap:old-deleted-${i}`);
     });
+    // The old names must be gone on disk before the new segment takes its final name, or a crash
+    // could keep the second rename and lose the first: a mix of old and new. Synchronous because this
+    // whole step runs in one turn; it happens once per swapped group.
+    fsyncDirSync(dir);
     rename(file('.log', SWAP_SUFFIX), file('.log', ''));
     crashAt?.('swap:log-renamed');
     rename(file('.index', SWAP_SUFFIX), file('.index', ''));

@@ -192,3 +192,23 @@ test('mode and group errors are coded', async (t) => {
     await manual.commit([{ topic, partition: 0, offset: 0 }]);
   }), { code: 'ERR_GROUP_UNKNOWN_MEMBER' });
 });
+
+test('deleting a subscribed topic never surfaces as a poll error: the members drop it and rebalance', async (t) => {
+  const { topic, consumer, drive, eddy, producer } = await setup(t, 2, 10);
+  const other = uniqueTopic('cg-other');
+  await eddy.admin.createTopic(other, { partitions: 2 });
+  await producer.send({ topic: other, messages: [{ value: 'x', partition: 0 }] });
+  const a = consumer();
+  const b = consumer();
+  const pattern = new RegExp(`^(${topic}|${other})$`);
+  a.subscribe({ topics: pattern });
+  b.subscribe({ topics: pattern });
+  const owned = (): number => a.assignment().length + b.assignment().length;
+  await drive([a, b], () => owned() === 4, 'four partitions owned');
+  await eddy.admin.deleteTopic(other);
+  // Polls go on without an error while the group settles on the remaining topic.
+  await drive([a, b], () => owned() === 2 && [...a.assignment(), ...b.assignment()].every((tp) => tp.topic === topic), 'the deleted topic dropped');
+  t.is(owned(), 2);
+  await a.close();
+  await b.close();
+});

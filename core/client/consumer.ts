@@ -509,7 +509,15 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   private handOut(records: Array<ConsumerRecord<K, V>>, handOut: boolean): Array<ConsumerRecord<K, V>> {
-    if (handOut && this.options.groupId !== undefined) for (const r of records) this.noteConsumed(r);
+    if (handOut && this.options.groupId !== undefined) {
+      // Records of a partition come in offset order: noting the last one per partition is enough,
+      // and keeps this off the per-record path.
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        const next = records[i + 1];
+        if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) this.noteConsumed(r);
+      }
+    }
     return records;
   }
 

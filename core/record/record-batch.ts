@@ -31,7 +31,7 @@ import { compress, compressionFromAttributes, decompress } from './compression.j
 import { checkInteger, readInt64BE, writeInt64BE } from './int64.js';
 import { COMPRESSION_CODEC_IDS, type BatchHeader, type CompressionType, type LogRecord, type RecordInput, type TimestampType } from './record.js';
 import { makeLogRecord, type RecordBase, type RecordFactory, readRecord, sizeOfRecordBody, writeRecord } from './record-codec.js';
-import { sizeOfVarint } from './varint.js';
+import { readVarint, readVarlong, sizeOfVarint } from './varint.js';
 
 export const BATCH_HEADER_SIZE = 61;
 /** baseOffset + batchLength: the bytes before `batchLength` starts counting. */
@@ -319,17 +319,8 @@ function checkHeaderCounts(header: BatchHeader, pos: number): void {
 export function decodeRecords(batch: Buffer, header?: BatchHeader): LogRecord[];
 export function decodeRecords<T>(batch: Buffer, header: BatchHeader | undefined, make: RecordFactory<T>): T[];
 export function decodeRecords<T>(batch: Buffer, header: BatchHeader = readBatchHeader(batch, 0), make?: RecordFactory<T>): T[] | LogRecord[] {
-  if (header.magic !== CURRENT_MAGIC) throw batchInvalid(`Unsupported magic ${header.magic}`, 0, { magic: header.magic });
-  if (header.batchLength < MIN_BATCH_LENGTH || header.batchLength + LOG_OVERHEAD !== batch.length) {
-    throw batchInvalid(`Batch declares ${header.batchLength + LOG_OVERHEAD} bytes but the buffer holds ${batch.length}`, 0);
-  }
-  checkHeaderCounts(header, 0);
-  const compression = compressionFromAttributes(header.attributes);
-  const section = decompress(compression, batch.subarray(BATCH_HEADER_SIZE));
+  const section = recordsSection(batch, header);
   const count = header.recordCount;
-  if (count * MIN_RECORD_SIZE > section.length) {
-    throw batchInvalid(`Batch claims ${count} records but its records section holds ${section.length} bytes`, 0);
-  }
   const base: RecordBase = {
     baseOffset: header.baseOffset,
     lastOffsetDelta: header.lastOffsetDelta,
@@ -387,6 +378,53 @@ export function batchIsTransactional(attributes: number): boolean {
 
 export function batchTimestampType(attributes: number): TimestampType {
   return (attributes & ATTR_TIMESTAMP_TYPE) !== 0 ? 'LogAppendTime' : 'CreateTime';
+}
+
+/** The batch's records section, checked against its header and decompressed. */
+function recordsSection(batch: Buffer, header: BatchHeader): Buffer {
+  if (header.magic !== CURRENT_MAGIC) throw batchInvalid(`Unsupported magic ${header.magic}`, 0, { magic: header.magic });
+  if (header.batchLength < MIN_BATCH_LENGTH || header.batchLength + LOG_OVERHEAD !== batch.length) {
+    throw batchInvalid(`Batch declares ${header.batchLength + LOG_OVERHEAD} bytes but the buffer holds ${batch.length}`, 0);
+  }
+  checkHeaderCounts(header, 0);
+  const section = decompress(compressionFromAttributes(header.attributes), batch.subarray(BATCH_HEADER_SIZE));
+  if (header.recordCount * MIN_RECORD_SIZE > section.length) {
+    throw batchInvalid(`Batch claims ${header.recordCount} records but its records section holds ${section.length} bytes`, 0);
+  }
+  return section;
+}
+
+/**
+ * Calls `visit` with each record's key (bytes as a latin1 string: one char per byte, exact) or null,
+ * and its offset, without building record objects or buffer views: what a compaction offset map
+ * needs, at a fraction of decodeRecords' garbage. Malformed framing throws like decodeRecords.
+ */
+export function forEachRecordKey(batch: Buffer, header: BatchHeader, visit: (key: string | null, offset: number) => void): void {
+  const section = recordsSection(batch, header);
+  const cursor = { pos: 0 };
+  const end = section.length;
+  const bad = (why: string): EddyError => batchInvalid(`Record at position ${cursor.pos} ${why}`, 0, { baseOffset: header.baseOffset });
+  for (let i = 0; i < header.recordCount; i++) {
+    if (cursor.pos >= end) throw batchInvalid(`Batch claims ${header.recordCount} records but holds only ${i}`, 0, { baseOffset: header.baseOffset });
+    const length = readVarint(section, cursor, end);
+    if (length < 1 || length > end - cursor.pos) throw bad(`has length ${length}`);
+    const recordEnd = cursor.pos + length;
+    cursor.pos++; // attributes
+    readVarlong(section, cursor, recordEnd);
+    const offsetDelta = readVarint(section, cursor, recordEnd);
+    if (offsetDelta < 0 || offsetDelta > header.lastOffsetDelta) throw bad(`has offset delta ${offsetDelta}`);
+    const keyLength = readVarint(section, cursor, recordEnd);
+    let key: string | null = null;
+    if (keyLength >= 0) {
+      if (keyLength > recordEnd - cursor.pos) throw bad(`has a key of ${keyLength} bytes past its end`);
+      key = section.toString('latin1', cursor.pos, cursor.pos + keyLength);
+    } else if (keyLength !== -1) {
+      throw bad(`has key length ${keyLength}`);
+    }
+    visit(key, header.baseOffset + offsetDelta);
+    cursor.pos = recordEnd;
+  }
+  if (cursor.pos !== end) throw batchInvalid(`Batch has ${end - cursor.pos} bytes after its ${header.recordCount} records`, 0, { baseOffset: header.baseOffset });
 }
 
 /** One complete batch found by {@link batchesIn}. */

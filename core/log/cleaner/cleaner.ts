@@ -27,7 +27,7 @@
  * does both once transactions exist.
  */
 import { EddyError } from '../../errors.js';
-import { batchesIn, batchIsControl, decodeRecords, verifyBatch } from '../../record/record-batch.js';
+import { batchesIn, batchIsControl, decodeRecords, forEachRecordKey, verifyBatch } from '../../record/record-batch.js';
 import type { BatchHeader, LogRecord } from '../../record/record.js';
 import { LogSegment } from '../log-segment.js';
 import { foregroundActivity, type PartitionLog } from '../partition-log.js';
@@ -184,19 +184,18 @@ export class Cleaner {
         if (batch.header.baseOffset >= to) return to;
         result.bytesRead += batch.bytes.length;
         if (batch.lastOffset < from || batchIsControl(batch.header.attributes)) continue;
-        const records = decodeRecords(batch.bytes, batch.header);
         const keys: string[] = [];
+        const offsets: number[] = [];
         let cost = 0;
-        for (const record of records) {
-          if (record.key === null) continue;
-          const key = OffsetMap.keyOf(record.key);
+        forEachRecordKey(batch.bytes, batch.header, (key, offset) => {
+          if (key === null) return;
           keys.push(key);
+          offsets.push(offset);
           if (!map.has(key)) cost += OffsetMap.costOf(key.length);
-        }
+        });
         // Full: stop before this batch (at least one batch per pass, so every pass makes progress).
         if (map.size > 0 && map.wouldOverflow(cost)) return batch.header.baseOffset;
-        let k = 0;
-        for (const record of records) if (record.key !== null) map.put(keys[k++] as string, record.offset);
+        for (let k = 0; k < keys.length; k++) map.put(keys[k] as string, offsets[k] as number);
         await checkpoint();
       }
       done += segment.size;

@@ -18,6 +18,7 @@ import {
   setLogAppendTime,
   setPartitionLeaderEpoch,
   verifyBatch,
+  forEachRecordKey,
 } from '../../../core/record/record-batch.js';
 
 const CODECS: CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -384,4 +385,24 @@ test('fuzz: random bytes behind a plausible header only ever raise EddyError', (
       { numRuns: 1000 },
     ),
   );
+});
+
+test('forEachRecordKey sees exactly the keys and offsets decodeRecords does, for every codec', (t) => {
+  for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    fc.assert(
+      fc.property(fc.array(fc.record({ key: fc.option(fc.uint8Array({ maxLength: 20 })), value: fc.option(fc.uint8Array({ maxLength: 40 })) }), { minLength: 1, maxLength: 30 }), (records) => {
+        const batch = encodeRecordBatch({
+          records: records.map((r) => ({ key: r.key === null ? null : Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestamp: 1000 })),
+          baseOffset: 77,
+          compression,
+        });
+        const header = readBatchHeader(batch);
+        const seen: Array<[string | null, number]> = [];
+        forEachRecordKey(batch, header, (key, offset) => seen.push([key, offset]));
+        const expected = decodeRecords(batch, header).map((r): [string | null, number] => [r.key === null ? null : r.key.toString('latin1'), r.offset]);
+        t.deepEqual(seen, expected);
+      }),
+      { numRuns: 40 },
+    );
+  }
 });

@@ -38,25 +38,17 @@
 import { Observable } from 'rxjs';
 import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
-import type { GroupCoordinator } from '../group/group-coordinator.js';
-import { GroupMember, type GroupMetadataAccess } from '../group/group-member.js';
 import type { Serde } from '../serdes.js';
 import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 import type { LogAccess } from './log-access.js';
+import { type ConsumerGroupContext, GroupSession, tpKey } from './group-session.js';
 import { decodeFetched, PartitionState, type RawRecord } from './partition-state.js';
-import type { CommittedOffsetInfo, ConsumerOptions, ConsumerRecord, RebalanceListener, SubscribeOptions, TopicPartition, TopicPartitionOffset } from './types.js';
+import type { CommittedOffsetInfo, ConsumerOptions, ConsumerRecord, SubscribeOptions, TopicPartition, TopicPartitionOffset } from './types.js';
 
 export { DEFAULT_CONSUMER_OPTIONS, DEFAULT_POLL_OPTIONS, type PollOptions, resolveConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 
-/** What a consumer in a group needs from its Eddy: the coordinator and topic metadata. */
-export interface ConsumerGroupContext {
-  coordinator: GroupCoordinator;
-  metadata: GroupMetadataAccess;
-}
+export type { ConsumerGroupContext } from './group-session.js';
 
-function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
 
 export class Consumer<K = Buffer | null, V = Buffer | null> {
   readonly options: ResolvedConsumerOptions<K, V>;
@@ -72,23 +64,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   private readonly waiterAbort = new AbortController();
   /** How partitions are chosen: by assign(), by subscribe() (group), or not yet. */
   private mode: 'none' | 'assign' | 'subscribe' = 'none';
-  private member: GroupMember | null = null;
-  private listener: RebalanceListener = {};
-  /** The group's assignment to this member, as last applied. */
-  private owned: TopicPartition[] = [];
-  /** Join/sync in flight, and its outcome waiting to be applied inside poll. */
-  private joining: Promise<void> | null = null;
-  private joinResult: TopicPartition[] | null = null;
-  private joinError: unknown = null;
-  /** Per partition: offset after the last record handed to the application. */
-  private readonly consumed = new Map<string, TopicPartitionOffset>();
-  /** Per partition: offset after the last record the application has processed (asked for more after). */
-  private readonly processed = new Map<string, TopicPartitionOffset>();
-  private nextAutoCommitAt = 0;
+  /** Group membership, rebalance work and commits; idle for a consumer without a groupId. */
+  private readonly session: GroupSession;
 
-  constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}, private readonly group: ConsumerGroupContext | null = null) {
+  constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}, group: ConsumerGroupContext | null = null) {
     this.options = resolveConsumerOptions(options);
     this.rawOnly = this.options.keySerde === undefined && this.options.valueSerde === undefined;
+    this.session = new GroupSession({
+      log,
+      isClosed: () => this.closed,
+      setAssignment: (tps) => this.setAssignment(tps),
+      isAssigned: (tp) => this.byKey.has(tpKey(tp.topic, tp.partition)),
+      readingLog: (tp) => this.byKey.get(tpKey(tp.topic, tp.partition))?.log,
+      startAt: (tp, offset) => {
+        const state = this.byKey.get(tpKey(tp.topic, tp.partition));
+        if (state === undefined) return;
+        if (offset === null) state.position = null;
+        else this.setPosition(state, offset);
+      },
+      wake: () => this.wake(),
+    }, this.options as ResolvedConsumerOptions<unknown, unknown>, group);
   }
 
   /** Replaces the assignment. Partitions kept from the previous assignment keep their positions. */
@@ -178,9 +173,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
         while (delivered < records.length && !this.closed) {
           const record = records[delivered]!;
           delivered++;
-          this.noteConsumed(record);
+          this.session.noteConsumed(record);
           yield record;
-          this.noteProcessed(record);
+          this.session.noteProcessed(record);
         }
       } finally {
         if (delivered < records.length) this.rewind(records, delivered);
@@ -205,9 +200,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
               return;
             }
             const record = records[i]!;
-            this.noteConsumed(record);
+            this.session.noteConsumed(record);
             subscriber.next(record);
-            this.noteProcessed(record);
+            this.session.noteProcessed(record);
           }
         }
         subscriber.complete();
@@ -228,17 +223,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     // Drop this consumer's waiters from the logs, or they would stay until the next append.
     this.waiterAbort.abort();
     this.wake();
-    const member = this.member;
-    if (member === null) return;
-    try {
-      if (this.owned.length > 0 && member.memberId !== '' && !member.lost) {
-        if (this.autoCommitsProcessed()) await this.commitProcessed().catch(() => undefined);
-        await this.listener.onPartitionsRevoked?.([...this.owned]);
-      }
-    } finally {
-      member.leave();
-      this.owned = [];
-    }
+    await this.session.close();
   }
 
   /**
@@ -247,7 +232,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * of failure handling.
    */
   simulateCrash(): void {
-    this.member?.stop();
+    this.session.member?.stop();
     this.closed = true;
     this.waiterAbort.abort();
     this.wake();
@@ -268,36 +253,19 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   subscribe(options: SubscribeOptions): void {
     this.checkOpen();
     if (this.mode === 'assign') throw new EddyError('ERR_CONSUMER_MODE', 'subscribe() on a consumer with a manual assignment; use another consumer');
-    const groupId = this.requireGroup();
     const topics = options?.topics;
     if (!(topics instanceof RegExp) && !(Array.isArray(topics) && topics.length > 0 && topics.every((t) => typeof t === 'string' && t !== ''))) {
       throw invalidConsumerOption('topics', topics, 'must be a non-empty list of topic names or a RegExp');
     }
-    this.listener = options.listener ?? {};
-    if (this.member !== null) {
-      this.member.setSubscription(topics);
-      return;
-    }
-    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer was not created by an Eddy instance with a group coordinator');
+    this.session.subscribe(topics, options.listener ?? {});
     this.mode = 'subscribe';
-    const o = this.options;
-    this.member = new GroupMember(this.group.coordinator, this.log.clock, this.group.metadata, {
-      groupId,
-      groupInstanceId: o.groupInstanceId ?? null,
-      clientId: o.clientId,
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      heartbeatIntervalMs: o.heartbeatIntervalMs,
-      maxPollIntervalMs: o.maxPollIntervalMs,
-      assignors: o.partitionAssignors,
-    }, topics, () => this.wake());
-    this.nextAutoCommitAt = this.log.clock.now() + o.autoCommitIntervalMs;
   }
 
   /** The group's member id and generation (for tests and tools); null before the first join. */
   groupMembership(): { memberId: string; generationId: number } | null {
-    const m = this.member;
-    return m === null || m.memberId === '' ? null : { memberId: m.memberId, generationId: m.generationId };
+    return this.session.membership();
   }
+
 
   /**
    * Commits offsets for the group and resolves once they are durable (fsynced in
@@ -308,200 +276,43 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    */
   async commit(offsets?: ReadonlyArray<TopicPartitionOffset & { metadata?: string }>): Promise<void> {
     this.checkOpen();
-    const groupId = this.requireGroup();
-    const list = offsets ?? [...this.consumed.values()].filter((o) => this.byKey.has(tpKey(o.topic, o.partition)));
-    await this.commitOffsets(groupId, list);
+    await this.session.commit(offsets);
   }
+
 
   /** The group's committed offsets for `tps` (default: the current assignment). */
   async committed(tps?: readonly TopicPartition[]): Promise<CommittedOffsetInfo[]> {
     this.checkOpen();
-    const groupId = this.requireGroup();
-    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer has no group coordinator');
-    const partitions = (tps ?? this.assignment()).map(({ topic, partition }) => ({ topic, partition }));
-    return this.group.coordinator.offsetFetch({ groupId, partitions }).map((c) => ({
-      topic: c.topic,
-      partition: c.partition,
-      offset: c.offset < 0 ? null : c.offset,
-      metadata: c.offset < 0 ? null : c.metadata,
-    }));
+    return this.session.committed(tps ?? this.assignment());
   }
 
-  private requireGroup(): string {
-    const groupId = this.options.groupId;
-    if (groupId === undefined) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This call needs a consumer created with a groupId');
-    return groupId;
-  }
-
-  private async commitOffsets(groupId: string, offsets: ReadonlyArray<TopicPartitionOffset & { metadata?: string }>): Promise<void> {
-    if (this.group === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer has no group coordinator');
-    if (offsets.length === 0) return;
-    const m = this.member;
-    await this.group.coordinator.offsetCommit({
-      groupId,
-      generationId: m === null ? -1 : m.generationId,
-      memberId: m === null ? '' : m.memberId,
-      offsets: offsets.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata: metadata ?? '' })),
-    });
-  }
-
-  private autoCommitsProcessed(): boolean {
-    return this.options.autoCommit && this.options.autoCommitMode === 'at-least-once';
-  }
-
-  /** Commits the processed offsets of `only` (default: every assigned partition). */
-  private commitProcessed(only?: readonly TopicPartition[]): Promise<void> {
-    const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp.topic, tp.partition)));
-    const list = [...this.processed.entries()]
-      .filter(([key]) => (keys === null ? this.byKey.has(key) : keys.has(key)))
-      .map(([, o]) => o);
-    return this.commitOffsets(this.options.groupId as string, list);
-  }
-
-  private noteConsumed(record: { topic: string; partition: number; offset: number }): void {
-    this.consumed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
-  }
-
-  private noteProcessed(record: { topic: string; partition: number; offset: number }): void {
-    this.processed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
-  }
-
-  /** Everything handed out before this poll counts as processed. */
-  private markAllProcessed(): void {
-    for (const [key, o] of this.consumed) this.processed.set(key, o);
-  }
-
-  private groupNeedsAttention(): boolean {
-    const m = this.member;
-    if (m === null) return false;
-    return m.lost || this.joinResult !== null || this.joinError !== null || (m.needsRejoin && this.joining === null);
-  }
-
-  /** The rebalance work, run inside poll: lost partitions, applying a finished join, starting a join. */
-  private async groupStep(): Promise<void> {
-    const m = this.member;
-    if (m === null) return;
-    if (m.lost) {
-      m.lost = false;
-      const lost = this.owned;
-      this.dropOwned();
-      if (lost.length > 0) await this.listener.onPartitionsLost?.(lost);
-    }
-    if (this.joinError !== null) {
-      const err = this.joinError;
-      this.joinError = null;
-      if (!isEddyError(err) || !err.code.startsWith('ERR_GROUP_') || err.code === 'ERR_GROUP_INCONSISTENT_PROTOCOL') {
-        if (!isEddyError(err, 'ERR_LOG_CLOSED')) throw err;
-      }
-    }
-    if (this.joinResult !== null) {
-      const assignment = this.joinResult;
-      this.joinResult = null;
-      await this.applyAssignment(m, assignment);
-    }
-    if (m.needsRejoin && this.joining === null && !this.closed) {
-      if (m.rebalanceProtocol === 'eager' && this.owned.length > 0) {
-        // Eager protocol: give up everything before rejoining, so no one else can get a partition
-        // while this member still consumes it.
-        // The listener runs while the partitions are still assigned, so commit() in it covers them.
-        const revoked = this.owned;
-        try {
-          if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
-          await this.listener.onPartitionsRevoked?.(revoked);
-        } finally {
-          this.dropOwned();
-        }
-      }
-      const joining = m.joinAndSync(this.owned).then(
-        (assignment) => { this.joinResult = assignment; },
-        (err: unknown) => { this.joinError = err; },
-      );
-      this.joining = joining.finally(() => {
-        this.joining = null;
-        this.wake();
-      });
-    }
-  }
-
-  private dropOwned(): void {
-    this.owned = [];
-    this.setAssignment([]);
-  }
-
-  private async applyAssignment(m: GroupMember, assignment: TopicPartition[]): Promise<void> {
-    const next = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
-    const before = new Set(this.owned.map((tp) => tpKey(tp.topic, tp.partition)));
-    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp.topic, tp.partition)));
-    const added = assignment.filter((tp) => !before.has(tpKey(tp.topic, tp.partition)));
-    if (revoked.length > 0) {
-      try {
-        if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
-        await this.listener.onPartitionsRevoked?.(revoked);
-      } finally {
-        this.owned = this.owned.filter((tp) => next.has(tpKey(tp.topic, tp.partition)));
-        this.setAssignment(this.owned);
-        // Cooperative protocol: the revoked partitions go to their new owner in a second round.
-        if (m.rebalanceProtocol === 'cooperative') m.requestRejoin();
-      }
-    }
-    // Partitions that cannot be read (a topic deleted since the assignment) are left out.
-    const readable = assignment.filter((tp) => {
-      try {
-        this.log.partitionLog(tp.topic, tp.partition);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    this.owned = readable;
-    this.setAssignment(readable);
-    const addedReadable = added.filter((tp) => readable.some((r) => r.topic === tp.topic && r.partition === tp.partition));
-    if (addedReadable.length > 0 && this.group !== null) {
-      const committed = this.group.coordinator.offsetFetch({
-        groupId: m.options.groupId,
-        memberId: m.memberId,
-        generationId: m.generationId,
-        partitions: addedReadable,
-      });
-      for (const c of committed) {
-        const state = this.byKey.get(tpKey(c.topic, c.partition))!;
-        this.consumed.delete(tpKey(c.topic, c.partition));
-        this.processed.delete(tpKey(c.topic, c.partition));
-        if (c.offset >= 0) this.setPosition(state, c.offset);
-        else state.position = null;
-      }
-    }
-    if (addedReadable.length > 0 || m.rebalanceProtocol === 'eager') await this.listener.onPartitionsAssigned?.(addedReadable);
-  }
-
-  private maybeAutoCommit(): void {
-    if (!this.autoCommitsProcessed() || this.member === null) return;
-    const now = this.log.clock.now();
-    if (now < this.nextAutoCommitAt) return;
-    this.nextAutoCommitAt = now + this.options.autoCommitIntervalMs;
-    // A background commit: a failure (a rebalance meanwhile) is retried by the next one.
-    this.commitProcessed().catch(() => undefined);
-  }
 
   private async pollUntil(options: PollOptions, signal: AbortSignal | null, handOut = true): Promise<Array<ConsumerRecord<K, V>>> {
     const resolved = resolvePollOptions(options);
     if (this.closed) throw new EddyError('ERR_CONSUMER_CLOSED');
-    if (this.mode === 'subscribe' || this.options.groupId !== undefined) this.markAllProcessed();
-    const m = this.member;
+    if (this.mode === 'subscribe' || this.options.groupId !== undefined) this.session.markAllProcessed();
+    const m = this.session.member;
     if (m === null) return this.handOut(await this.fetchUntil(resolved, signal), handOut);
     m.pollStarted();
     try {
       const deadline = this.log.clock.now() + resolved.timeoutMs;
       for (;;) {
-        await this.groupStep();
-        this.maybeAutoCommit();
+        await this.session.step();
+        this.session.maybeAutoCommit();
         const records = await this.fetchUntil({ maxRecords: resolved.maxRecords, timeoutMs: Math.max(0, deadline - this.log.clock.now()) }, signal);
         if (records.length > 0) {
-          if (this.options.autoCommit && this.options.autoCommitMode === 'at-most-once') await this.commitBeforeDelivery(records);
+          if (this.options.autoCommit && this.options.autoCommitMode === 'at-most-once') {
+            try {
+              await this.session.commitBeforeDelivery(records);
+            } catch (err) {
+              this.rewind(records, 0);
+              throw err;
+            }
+          }
           return this.handOut(records, handOut);
         }
         // Woken for rebalance work: do it and keep waiting; otherwise closed, aborted or timed out.
-        if (this.closed || signal?.aborted === true || this.log.clock.now() >= deadline || !this.groupNeedsAttention()) return [];
+        if (this.closed || signal?.aborted === true || this.log.clock.now() >= deadline || !this.session.needsAttention()) return [];
       }
     } finally {
       m.pollEnded();
@@ -515,22 +326,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         const next = records[i + 1];
-        if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) this.noteConsumed(r);
+        if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) this.session.noteConsumed(r);
       }
     }
     return records;
-  }
-
-  /** at-most-once: the offsets after these records are durable before the application sees them. */
-  private async commitBeforeDelivery(records: ReadonlyArray<ConsumerRecord<K, V>>): Promise<void> {
-    const ends = new Map<string, TopicPartitionOffset>();
-    for (const r of records) ends.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    try {
-      await this.commitOffsets(this.options.groupId as string, [...ends.values()]);
-    } catch (err) {
-      this.rewind(records, 0);
-      throw err;
-    }
   }
 
   private async fetchUntil(options: Required<PollOptions>, signal: AbortSignal | null): Promise<Array<ConsumerRecord<K, V>>> {
@@ -544,7 +343,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     let keepAlive: ReturnType<typeof setInterval> | null = null;
     try {
       for (;;) {
-        if (this.closed || signal?.aborted === true || this.groupNeedsAttention()) return [];
+        if (this.closed || signal?.aborted === true || this.session.needsAttention()) return [];
         const records = this.fetchRecords(maxRecords);
         if (records.length > 0 || timedOut || timeoutMs === 0) return records;
         keepAlive ??= setInterval(() => undefined, 1 << 30);
@@ -596,31 +395,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   /** One pass over the assignment, starting at the round-robin cursor. */
-  /**
-   * A group member whose subscribed topic was deleted (or lost partitions) stops reading those
-   * partitions and rejoins: the next assignment no longer has them. The application sees no error;
-   * with a manual assignment the read error reaches it instead.
-   */
-  private dropDeletedPartitions(): void {
-    const m = this.member;
-    if (m === null || this.mode !== 'subscribe') return;
-    const gone = this.owned.filter((tp) => {
-      try {
-        this.log.partitionLog(tp.topic, tp.partition);
-        return this.byKey.get(tpKey(tp.topic, tp.partition))?.log !== this.log.partitionLog(tp.topic, tp.partition);
-      } catch {
-        return true;
-      }
-    });
-    if (gone.length === 0) return;
-    const goneKeys = new Set(gone.map((tp) => tpKey(tp.topic, tp.partition)));
-    this.owned = this.owned.filter((tp) => !goneKeys.has(tpKey(tp.topic, tp.partition)));
-    this.setAssignment(this.owned);
-    m.requestRejoin();
-  }
-
   private fetchRecords(maxRecords: number): Array<ConsumerRecord<K, V>> {
-    this.dropDeletedPartitions();
+    if (this.mode === 'subscribe') this.session.dropDeletedPartitions();
     const out: Array<ConsumerRecord<K, V>> = [];
     const n = this.states.length;
     let lastContributor = -1;

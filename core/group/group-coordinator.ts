@@ -32,12 +32,11 @@
  *   commit time (membership itself is not persisted: members live in the owning process).
  */
 import { randomUUID } from 'node:crypto';
-import type { TopicPartition } from '../client/types.js';
 import type { Clock, Timer } from '../clock.js';
 import { EddyError, type ErrorCode } from '../errors.js';
 import { tpKey } from './assignors/assignor.js';
 import type { ResolvedGroupConfig } from './group-config.js';
-import type { OffsetAndMetadata } from './offset-commit-record.js';
+import { Group, Member, type Waiter } from './group-model.js';
 import type { OffsetEntry, OffsetStore } from './offset-store.js';
 import type {
   CommittedOffset,
@@ -53,56 +52,6 @@ import type {
   SyncGroupRequest,
   SyncGroupResponse,
 } from './protocol.js';
-
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-class Member {
-  assignment: TopicPartition[] = [];
-  joinWaiter: Waiter<JoinGroupResponse> | null = null;
-  syncWaiter: Waiter<SyncGroupResponse> | null = null;
-  sessionTimer: Timer | null = null;
-
-  constructor(
-    public memberId: string,
-    readonly groupInstanceId: string | null,
-    public clientId: string,
-    public sessionTimeoutMs: number,
-    public rebalanceTimeoutMs: number,
-    public protocols: GroupProtocol[],
-  ) {}
-}
-
-interface CachedOffset {
-  topic: string;
-  partition: number;
-  value: OffsetAndMetadata;
-  /** Order of the write that produced it, so a slower earlier write never overwrites a later one. */
-  seq: number;
-}
-
-class Group {
-  state: GroupState = 'Empty';
-  generationId = 0;
-  protocolName: string | null = null;
-  leaderId: string | null = null;
-  readonly members = new Map<string, Member>();
-  /** groupInstanceId → current memberId. */
-  readonly staticMembers = new Map<string, string>();
-  /** Member ids replaced by a newer instance of the same static member. */
-  readonly fenced = new Set<string>();
-  rebalanceTimer: Timer | null = null;
-  /** When the group last changed state (for Empty: since when it has had no members). */
-  stateSince: number;
-  readonly offsets = new Map<string, CachedOffset>();
-  writeSeq = 0;
-
-  constructor(readonly groupId: string, now: number) {
-    this.stateSince = now;
-  }
-}
 
 export interface GroupCoordinatorDeps {
   clock: Clock;

@@ -121,3 +121,9 @@ export const serdes = {
   json: jsonSerde(),
   msgpack: msgpackSerde(),
 } as const;
+
+/** Whether `value` has the shape of a Serde (serialize and deserialize functions). */
+export function isSerde(value: unknown): value is Serde<unknown> {
+  const candidate = value as Partial<Serde<unknown>> | null;
+  return typeof value === 'object' && candidate !== null && typeof candidate.serialize === 'function' && typeof candidate.deserialize === 'function';
+}

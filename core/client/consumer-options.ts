@@ -7,7 +7,7 @@ import { EddyError } from '../errors.js';
 import type { PartitionAssignor } from '../group/assignors/assignor.js';
 import { BUILTIN_ASSIGNORS } from '../group/assignors/index.js';
 import { validateGroupId } from '../group/group-coordinator.js';
-import type { Serde } from '../serdes.js';
+import { isSerde, type Serde } from '../serdes.js';
 import type { AutoOffsetReset, ConsumerOptions, PartitionAssignorLike } from './types.js';
 
 export interface ResolvedConsumerOptions<K = unknown, V = unknown> {
@@ -62,7 +62,7 @@ export function invalidConsumerOption(config: string, value: unknown, why: strin
 
 function checkSerde<T>(serde: Serde<T> | undefined, config: string): Serde<T> | undefined {
   if (serde === undefined) return undefined;
-  if (typeof serde !== 'object' || serde === null || typeof serde.serialize !== 'function' || typeof serde.deserialize !== 'function') {
+  if (!isSerde(serde)) {
     throw invalidConsumerOption(config, serde, 'must be a Serde with serialize() and deserialize()');
   }
   return serde;

@@ -41,7 +41,8 @@ import { EddyError, isEddyError } from '../errors.js';
 import type { Serde } from '../serdes.js';
 import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 import type { LogAccess } from './log-access.js';
-import { type ConsumerGroupContext, GroupSession, tpKey } from './group-session.js';
+import { tpKey } from '../group/assignors/assignor.js';
+import { type ConsumerGroupContext, GroupSession } from './group-session.js';
 import { decodeFetched, PartitionState, type RawRecord } from './partition-state.js';
 import type { CommittedOffsetInfo, ConsumerOptions, ConsumerRecord, SubscribeOptions, TopicPartition, TopicPartitionOffset } from './types.js';
 
@@ -74,10 +75,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       log,
       isClosed: () => this.closed,
       setAssignment: (tps) => this.setAssignment(tps),
-      isAssigned: (tp) => this.byKey.has(tpKey(tp.topic, tp.partition)),
-      readingLog: (tp) => this.byKey.get(tpKey(tp.topic, tp.partition))?.log,
+      isAssigned: (tp) => this.byKey.has(tpKey(tp)),
+      readingLog: (tp) => this.byKey.get(tpKey(tp))?.log,
       startAt: (tp, offset) => {
-        const state = this.byKey.get(tpKey(tp.topic, tp.partition));
+        const state = this.byKey.get(tpKey(tp));
         if (state === undefined) return;
         if (offset === null) state.position = null;
         else this.setPosition(state, offset);
@@ -98,7 +99,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const states: PartitionState[] = [];
     const byKey = new Map<string, PartitionState>();
     for (const { topic, partition } of tps) {
-      const key = tpKey(topic, partition);
+      const key = tpKey({ topic, partition });
       if (byKey.has(key)) continue;
       const state = this.byKey.get(key) ?? new PartitionState(topic, partition, this.log.partitionLog(topic, partition));
       states.push(state);
@@ -534,7 +535,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     const seen = new Set<PartitionState>();
     for (let i = from; i < records.length; i++) {
       const { topic, partition, offset } = records[i]!;
-      const state = this.byKey.get(tpKey(topic, partition));
+      const state = this.byKey.get(tpKey({ topic, partition }));
       if (state === undefined || seen.has(state)) continue;
       seen.add(state);
       if (state.position !== null && state.position > offset) this.setPosition(state, offset);
@@ -542,7 +543,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   }
 
   private stateOf({ topic, partition }: TopicPartition): PartitionState {
-    const state = this.byKey.get(tpKey(topic, partition));
+    const state = this.byKey.get(tpKey({ topic, partition }));
     if (state === undefined) throw new EddyError('ERR_CONSUMER_NOT_ASSIGNED', `${topic}-${partition} is not assigned to this consumer`, { topic, partition });
     return state;
   }

@@ -9,6 +9,7 @@
  * mode only ever commits `processed`, so it is never ahead of the application.
  */
 import { EddyError, isEddyError } from '../errors.js';
+import { tpKey } from '../group/assignors/assignor.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import { GroupMember, type GroupMetadataAccess } from '../group/group-member.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
@@ -35,10 +36,6 @@ export interface GroupSessionHost {
 }
 
 type CommitOffset = TopicPartitionOffset & { metadata?: string };
-
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`;
-}
 
 export class GroupSession {
   member: GroupMember | null = null;
@@ -132,17 +129,17 @@ export class GroupSession {
 
   /** Commits the processed offsets of `only` (default: every assigned partition). */
   private commitProcessed(only?: readonly TopicPartition[]): Promise<void> {
-    const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp.topic, tp.partition)));
+    const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp)));
     const list = [...this.processed.entries()].filter(([key, o]) => (keys === null ? this.host.isAssigned(o) : keys.has(key))).map(([, o]) => o);
     return this.commitOffsets(this.groupId, list);
   }
 
   noteConsumed(record: { topic: string; partition: number; offset: number }): void {
-    this.consumed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+    this.consumed.set(tpKey(record), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
   }
 
   noteProcessed(record: { topic: string; partition: number; offset: number }): void {
-    this.processed.set(tpKey(record.topic, record.partition), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
+    this.processed.set(tpKey(record), { topic: record.topic, partition: record.partition, offset: record.offset + 1 });
   }
 
   /** Everything handed out before this poll counts as processed. */
@@ -209,16 +206,16 @@ export class GroupSession {
   }
 
   private async applyAssignment(m: GroupMember, assignment: TopicPartition[]): Promise<void> {
-    const next = new Set(assignment.map((tp) => tpKey(tp.topic, tp.partition)));
-    const before = new Set(this.owned.map((tp) => tpKey(tp.topic, tp.partition)));
-    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp.topic, tp.partition)));
-    const added = assignment.filter((tp) => !before.has(tpKey(tp.topic, tp.partition)));
+    const next = new Set(assignment.map((tp) => tpKey(tp)));
+    const before = new Set(this.owned.map((tp) => tpKey(tp)));
+    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp)));
+    const added = assignment.filter((tp) => !before.has(tpKey(tp)));
     if (revoked.length > 0) {
       try {
         if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
         await this.listener.onPartitionsRevoked?.(revoked);
       } finally {
-        this.owned = this.owned.filter((tp) => next.has(tpKey(tp.topic, tp.partition)));
+        this.owned = this.owned.filter((tp) => next.has(tpKey(tp)));
         this.host.setAssignment(this.owned);
         // Cooperative protocol: the revoked partitions go to their new owner in a second round.
         if (m.rebalanceProtocol === 'cooperative') m.requestRejoin();
@@ -244,8 +241,8 @@ export class GroupSession {
         partitions: addedReadable,
       });
       for (const c of committed) {
-        this.consumed.delete(tpKey(c.topic, c.partition));
-        this.processed.delete(tpKey(c.topic, c.partition));
+        this.consumed.delete(tpKey(c));
+        this.processed.delete(tpKey(c));
         this.host.startAt(c, c.offset >= 0 ? c.offset : null);
       }
     }
@@ -264,7 +261,7 @@ export class GroupSession {
   /** at-most-once: the offsets after these records are durable before the application sees them. */
   async commitBeforeDelivery(records: ReadonlyArray<{ topic: string; partition: number; offset: number }>): Promise<void> {
     const ends = new Map<string, TopicPartitionOffset>();
-    for (const r of records) ends.set(tpKey(r.topic, r.partition), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    for (const r of records) ends.set(tpKey(r), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
     await this.commitOffsets(this.groupId, [...ends.values()]);
   }
 
@@ -283,8 +280,8 @@ export class GroupSession {
       }
     });
     if (gone.length === 0) return;
-    const goneKeys = new Set(gone.map((tp) => tpKey(tp.topic, tp.partition)));
-    this.owned = this.owned.filter((tp) => !goneKeys.has(tpKey(tp.topic, tp.partition)));
+    const goneKeys = new Set(gone.map((tp) => tpKey(tp)));
+    this.owned = this.owned.filter((tp) => !goneKeys.has(tpKey(tp)));
     this.host.setAssignment(this.owned);
     m.requestRejoin();
   }

@@ -28,7 +28,7 @@ import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { encodeRecordBatch } from '../record/record-batch.js';
 import type { CompressionType, RecordHeader, RecordInput } from '../record/record.js';
-import type { Serde } from '../serdes.js';
+import { isSerde, type Serde } from '../serdes.js';
 import type { AppendResult, LogAccess, PartitionLogAccess } from './log-access.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { toRecordHeaders } from './headers.js';
@@ -66,7 +66,7 @@ function checkAcks(acks: unknown, config: string): Acks {
 
 function checkSerde<T>(serde: Serde<T> | undefined, config: string): Serde<T> | undefined {
   if (serde === undefined) return undefined;
-  if (typeof serde !== 'object' || serde === null || typeof serde.serialize !== 'function' || typeof serde.deserialize !== 'function') {
+  if (!isSerde(serde)) {
     throw invalid(config, serde, 'must be a Serde with serialize() and deserialize()');
   }
   return serde;

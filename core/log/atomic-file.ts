@@ -27,3 +27,13 @@ export function fsyncDirSync(dir: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** fsync of a directory on the thread pool, for callers that must not block the event loop. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BATCH_HEADER_SIZE, LOG_OVERHEAD } from '../../record/record-batch.js';
 import { readInt64BE } from '../../record/int64.js';
-import { fsyncDirSync } from '../atomic-file.js';
+import { fsyncDir, fsyncDirSync } from '../atomic-file.js';
 import { LogSegment, SEGMENT_FILE_SUFFIXES, segmentFileName, type SegmentOptions } from '../log-segment.js';
 import type { PartitionLog } from '../partition-log.js';
 
@@ -46,15 +46,6 @@ export function discardCleaned(dir: string, baseOffset: number): void {
   for (const suffix of SEGMENT_FILE_SUFFIXES) fs.rmSync(path.join(dir, segmentFileName(baseOffset, suffix) + CLEANED_SUFFIX), { force: true });
 }
 
-/** fsync of a directory on the thread pool (a directory fsync can take milliseconds). */
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /**
  * Swaps the closed, fsynced `.cleaned` segment at `group[0].baseOffset` in for `group`. The part

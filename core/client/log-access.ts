@@ -11,6 +11,62 @@ export interface AppendResult {
   /** The append time when the topic uses LogAppendTime, else -1. */
   logAppendTime: number;
   timestampType: TimestampType;
+  /**
+   * True when the log already held this batch (same producer id, epoch and sequence range among the
+   * last 5 batches of that producer): nothing was appended and the offsets are the original ones.
+   */
+  duplicate?: boolean;
+}
+
+/** Kafka's isolation levels: what a consumer may read of transactional data. */
+export type IsolationLevel = 'read_committed' | 'read_uncommitted';
+
+/** A transaction that ended with an abort marker (an entry of a segment's aborted-transaction index). */
+export interface AbortedTransaction {
+  producerId: number;
+  /** Offset of the transaction's first batch in this partition. */
+  firstOffset: number;
+  /** Offset of the abort marker. */
+  lastOffset: number;
+}
+
+/** Identifies the producer of a transaction in calls to the transaction coordinator. */
+export interface TransactionIdentity {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface ProducerIdAndEpoch {
+  producerId: number;
+  producerEpoch: number;
+}
+
+/**
+ * The transaction coordinator as producers see it (Kafka's InitProducerId, AddPartitionsToTxn,
+ * AddOffsetsToTxn, TxnOffsetCommit and EndTxn requests). Every call resolves once what it changed is
+ * durable. Errors: ERR_PRODUCER_FENCED (an older epoch), ERR_TRANSACTION_STATE_INVALID,
+ * ERR_CONCURRENT_TRANSACTIONS (retriable).
+ */
+export interface TransactionAccess {
+  /**
+   * A producer id and epoch. With a transactionalId: the id's producer id with its epoch bumped, which
+   * fences every older instance; a transaction the older instance left open is aborted (one left
+   * prepared is completed) first. Without: a fresh producer id, epoch 0 (an idempotent producer).
+   */
+  initProducerId(transactionalId: string | null, transactionTimeoutMs: number): Promise<ProducerIdAndEpoch>;
+  /** Adds partitions to the ongoing transaction (starting it); data may be appended to them once this resolves. */
+  addPartitionsToTxn(txn: TransactionIdentity, partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
+  /** Adds the group's __consumer_offsets partition to the transaction. */
+  addOffsetsToTxn(txn: TransactionIdentity, groupId: string): Promise<void>;
+  /** Writes offsets for the group as part of the transaction; they become the committed offsets only when it commits. */
+  txnOffsetCommit(txn: TransactionIdentity, groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; metadata?: string | null }>): Promise<void>;
+  /**
+   * Commits or aborts: writes the prepare state, the markers to every partition of the transaction,
+   * then the complete state. Resolves with the producer's epoch for its next transaction (bumped, as
+   * Kafka's KIP-890 does, so a delayed write of this transaction can never land in the next one).
+   */
+  endTxn(txn: TransactionIdentity, commit: boolean): Promise<{ producerEpoch: number }>;
 }
 
 export interface ReadResult {
@@ -36,22 +92,36 @@ export interface PartitionLogAccess {
    * the topic says so). Synchronous: when it returns the bytes are in the page cache (acks 1).
    * Throws ERR_RECORD_TOO_LARGE over `max.message.bytes`, ERR_BATCH_* for a malformed batch.
    */
-  append(batch: Buffer): AppendResult;
+  append(batch: Buffer): AppendResult | Promise<AppendResult>;
   /** Resolves once everything appended before the call is fsynced; concurrent calls share one fdatasync. */
   flush(): Promise<void>;
   /**
-   * Reads whole batches from `offset` up to about `maxBytes` (at least one whole batch if any exists).
+   * Reads whole batches from `offset` up to about `maxBytes` (at least one whole batch if any exists),
+   * and only batches that start below `maxOffset` when it is given (read_committed reads stop at the
+   * last stable offset, which always falls on a batch boundary).
    * Throws ERR_OFFSET_OUT_OF_RANGE when offset < logStartOffset or offset > logEndOffset.
    */
-  read(offset: number, maxBytes: number): ReadResult;
+  read(offset: number, maxBytes: number, maxOffset?: number): ReadResult;
+  /**
+   * The first offset that may still belong to an open transaction (Kafka's LSO): every record below it
+   * is decided. Equal to logEndOffset() when no transaction is open on this partition.
+   */
+  lastStableOffset(): number;
+  /**
+   * Aborted transactions that may have records in [from, to): those with lastOffset >= from and
+   * firstOffset < to, sorted by firstOffset. A read_committed reader skips the transactional batches
+   * of `producerId` with firstOffset <= baseOffset < lastOffset.
+   */
+  abortedTransactions(from: number, to: number): AbortedTransaction[];
   /** The first offset whose record timestamp is >= `timestamp`, or null when there is none. */
   offsetForTimestamp(timestamp: number): number | null;
   /**
-   * Resolves when the log end offset passes `offset` (data is available at `offset`), or when the log
+   * Resolves when the log end offset passes `offset` (data is available at `offset`; with
+   * 'read_committed', when the last stable offset passes it), or when the log
    * is closed or deleted, or when `signal` aborts (which also drops the waiter from the log). Never
    * polls: appends wake the waiters.
    */
-  waitForData(offset: number, signal?: AbortSignal): Promise<void>;
+  waitForData(offset: number, signal?: AbortSignal, isolationLevel?: IsolationLevel): Promise<void>;
 }
 
 export interface LogAccess {
@@ -64,4 +134,6 @@ export interface LogAccess {
   partitionCount(topic: string, autoCreate: boolean): number;
   /** The log of one partition; throws ERR_TOPIC_NOT_FOUND / ERR_PARTITION_NOT_FOUND. */
   partitionLog(topic: string, partition: number): PartitionLogAccess;
+  /** The transaction coordinator (producer ids, transactions). */
+  readonly transactions: TransactionAccess;
 }

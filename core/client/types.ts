@@ -47,6 +47,24 @@ export interface ProducerOptions<K = unknown, V = unknown> {
   compression?: CompressionType;
   keySerde?: Serde<K>;
   valueSerde?: Serde<V>;
+  /**
+   * Retried appends never duplicate and never reorder (Kafka's enable.idempotence): the producer gets
+   * a producer id and numbers its batches per partition; the log drops a batch it already holds.
+   * Default true; needs acks 'all' (when acks is set to 0 or 1 and this is not given, it is off).
+   */
+  idempotent?: boolean;
+  /** Enables transactions (implies idempotent). One live producer per id: initTransactions() fences older ones. */
+  transactionalId?: string;
+  /** The coordinator aborts a transaction open longer than this. Default 60000. */
+  transactionTimeoutMs?: number;
+  /** How often a failed append of a batch is retried when the error is retriable. Default Number.MAX_SAFE_INTEGER (bounded by deliveryTimeoutMs). */
+  retries?: number;
+  /** Wait before a retry. Default 100. */
+  retryBackoffMs?: number;
+  /** A batch still not acknowledged this long after it was sealed fails with its last error. Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** Appends per partition awaiting an acknowledgement at once (1..5 with idempotence). Default 5. */
+  maxInFlight?: number;
 }
 
 export interface TopicPartition {
@@ -91,6 +109,12 @@ export interface ConsumerOptions<K = unknown, V = unknown> {
    * 'at-most-once': every poll commits the offsets after its records before it returns them.
    */
   autoCommitMode?: 'at-least-once' | 'at-most-once';
+  /**
+   * 'read_committed' (default): reads only up to the last stable offset and never returns records of
+   * aborted transactions. 'read_uncommitted': every record, open and aborted transactions included.
+   * Control batches (transaction markers) are never returned either way.
+   */
+  isolationLevel?: 'read_committed' | 'read_uncommitted';
 }
 
 /** A partition assignor (see core/group/assignors): `name`, `protocol`, `assign()`. */
@@ -140,6 +164,8 @@ export interface PartitionDescription {
   partition: number;
   logStartOffset: number;
   logEndOffset: number;
+  /** Offsets below it belong to no open transaction (Kafka's LSO); logEndOffset when none is open. */
+  lastStableOffset: number;
   bytes: number;
   segments: number;
   /**

@@ -65,7 +65,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
   }
   // Index files without a log file are leftovers of a deletion interrupted by a crash.
   for (const name of fs.readdirSync(dir)) {
-    const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
+    const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
     if (m !== null && !bases.includes(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
   }
   bases.sort((a, b) => a - b);

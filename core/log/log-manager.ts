@@ -344,6 +344,7 @@ export class LogManager {
       partition: log.partition,
       logStartOffset: log.logStartOffset(),
       logEndOffset: log.logEndOffset(),
+      lastStableOffset: log.lastStableOffset(),
       bytes: log.sizeInBytes(),
       segments: log.segmentCount(),
       ...this.dirtyRatioOf(log),

@@ -16,6 +16,7 @@ import type { BatchHeader } from '../record/record.js';
 import { fsyncDirSync } from './atomic-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
+import { TxnIndex } from './txn-index.js';
 
 const SCAN_CHUNK = 1 << 20;
 
@@ -23,8 +24,8 @@ export function segmentFileName(baseOffset: number, suffix: string): string {
   return String(baseOffset).padStart(20, '0') + suffix;
 }
 
-/** The three files of a segment, log first. */
-export const SEGMENT_FILE_SUFFIXES = ['.log', '.index', '.timeindex'] as const;
+/** The files of a segment, log first (`.txnindex` exists only once an aborted transaction ends in it). */
+export const SEGMENT_FILE_SUFFIXES = ['.log', '.index', '.timeindex', '.txnindex'] as const;
 
 export interface SegmentOptions {
   indexIntervalBytes: number;
@@ -65,6 +66,7 @@ export class LogSegment {
     size: number,
     public offsetIndex: OffsetIndex,
     public timeIndex: TimeIndex,
+    public txnIndex: TxnIndex,
     createdAt: number,
   ) {
     this.fd = fd;
@@ -95,7 +97,9 @@ export class LogSegment {
     timeIndex.reset([]);
     // The new files' directory entries must be durable before data in them is acknowledged as such.
     if (suffix === '') fsyncDirSync(dir);
-    const segment = new LogSegment(dir, baseOffset, options, fd, 0, offsetIndex, timeIndex, now);
+    const txnFile = path.join(dir, segmentFileName(baseOffset, '.txnindex') + suffix);
+    fs.rmSync(txnFile, { force: true });
+    const segment = new LogSegment(dir, baseOffset, options, fd, 0, offsetIndex, timeIndex, TxnIndex.empty(txnFile), now);
     segment.fileSuffix = suffix;
     return segment;
   }
@@ -123,7 +127,8 @@ export class LogSegment {
       fs.rmSync(timeFile, { force: true });
       timeIndex = TimeIndex.open(timeFile, baseOffset, options.segmentIndexBytes, Number.MAX_SAFE_INTEGER) as TimeIndex;
     }
-    const segment = new LogSegment(dir, baseOffset, options, fd, size, offsetIndex, timeIndex, now);
+    const txnIndex = TxnIndex.open(path.join(dir, segmentFileName(baseOffset, '.txnindex')));
+    const segment = new LogSegment(dir, baseOffset, options, fd, size, offsetIndex, timeIndex, txnIndex, now);
     if (!rebuild) rebuild = !segment.indexesAgreeWithLog();
     return { segment, indexesRebuilt: rebuild };
   }
@@ -371,6 +376,7 @@ export class LogSegment {
     this.size = cut;
     this.offsetIndex.truncateToPosition(cut);
     this.timeIndex.truncateToOffset(offset);
+    this.txnIndex.truncateTo(offset);
     this.loadTail();
   }
 
@@ -433,6 +439,8 @@ export class LogSegment {
           fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
         });
       }
+      // The aborted-transaction index goes with the data: read_committed readers depend on it.
+      await this.txnIndex.flush();
       if (indexes && this.fd === fd) {
         await this.offsetIndex.flushAsync();
         await this.timeIndex.flushAsync();
@@ -450,6 +458,7 @@ export class LogSegment {
   }
 
   close(): void {
+    this.txnIndex.close();
     this.offsetIndex.close();
     this.timeIndex.close();
     if (this.fd >= 0) {
@@ -458,7 +467,7 @@ export class LogSegment {
     }
   }
 
-  /** Closes and removes the three files now. */
+  /** Closes and removes the segment's files now. */
   delete(): void {
     for (const file of this.markDeleted()) fs.rmSync(file, { force: true });
   }

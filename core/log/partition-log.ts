@@ -9,13 +9,19 @@
  * segments from the one holding it onward and cuts invalid bytes at or above it, never below.
  *
  * An fsync failure is fatal for the log (fail-stop): it is never retried or reported as success.
+ *
+ * Producers: batches with a producer id are checked against ProducerStateManager before they are
+ * written (retries answered with their original offsets, sequence gaps and stale epochs refused), and
+ * transactions are tracked per producer: the last stable offset (LSO) is the first offset of the
+ * oldest open transaction, and abort markers add an entry to the segment's aborted-transaction index.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
-import type { AppendResult, PartitionLogAccess, ReadResult } from '../client/log-access.js';
+import type { AbortedTransaction, AppendResult, IsolationLevel, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { batchesIn, batchIsControl, decodeRecords, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
+import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
+import { decodeControlRecord, encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
 import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
 import { fsyncDirSync } from './atomic-file.js';
@@ -23,6 +29,7 @@ import type { LogConfig } from './log-config.js';
 import { loadLog, type LogLoadReport } from './log-loader.js';
 import { GroupCommit } from './group-commit.js';
 import { LogSegment } from './log-segment.js';
+import { ProducerStateManager, type OngoingTransaction } from './producer-state.js';
 
 
 
@@ -34,6 +41,18 @@ export type { LogLoadReport } from './log-loader.js';
  */
 export const foregroundActivity = { appends: 0 };
 
+/** Who writes a batch: a producer, or a coordinator (transactional offset commits carry no sequence). */
+export type AppendOrigin = 'client' | 'coordinator';
+
+interface DataWaiter {
+  offset: number;
+  /** Waits for the last stable offset (read_committed) rather than the log end. */
+  stable: boolean;
+  resolve: () => void;
+}
+
+/** Bytes read at a time when replaying the log into the producer state. */
+const REPLAY_CHUNK = 1 << 20;
 export class PartitionLog implements PartitionLogAccess {
   private segments: LogSegment[] = [];
   private startOffset = 0;
@@ -47,7 +66,8 @@ export class PartitionLog implements PartitionLogAccess {
   private mayHaveGaps = false;
   /** Damage found below the recovery point at load: reads work up to it, appends are refused. */
   private damage: EddyError | null = null;
-  private dataWaiters: Array<{ offset: number; resolve: () => void }> = [];
+  private dataWaiters: DataWaiter[] = [];
+  private readonly producers: ProducerStateManager;
   private readonly groupCommit = new GroupCommit({
     logEndOffset: () => this.logEndOffset(),
     syncAll: () => this.syncUnflushedSegments(),
@@ -66,7 +86,9 @@ export class PartitionLog implements PartitionLogAccess {
     readonly partition: number,
     private logConfig: LogConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.producers = new ProducerStateManager(dir, { topic, partition });
+  }
 
   /**
    * Opens (or creates) the partition directory. With `cleanShutdown` false, segments from the one
@@ -118,6 +140,62 @@ export class PartitionLog implements PartitionLogAccess {
     this.recoveryPointOffset = loaded.recoveryPoint;
     this.damage = loaded.damage;
     Object.assign(this.loadReport, loaded.report);
+    this.loadProducerState();
+  }
+
+  /**
+   * Rebuilds producer state: the newest intact snapshot at or below the log end, then every batch
+   * after it, re-adding the aborted-transaction index entries of the markers replayed (recovery may
+   * have cut the ones after the crash point, and the index file may have missed some).
+   */
+  private loadProducerState(): void {
+    const end = this.logEndOffset();
+    const snapshot = this.producers.loadSnapshot(end);
+    const from = Math.max(snapshot ?? 0, (this.segments[0] as LogSegment).baseOffset);
+    if (snapshot === null || from > snapshot) this.producers.clear();
+    if (from >= end) return;
+    for (const segment of this.segments) segment.txnIndex.truncateTo(from);
+    let replayed = 0;
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) replayed += this.replaySegment(this.segments[i] as LogSegment, from);
+    if (replayed > 0 && this.producers.producerCount > 0) this.producers.takeSnapshot(end);
+  }
+
+  /** Applies the batches of `segment` at or after `from` to the producer state; returns how many had a producer id. */
+  private replaySegment(segment: LogSegment, from: number): number {
+    let position = segment.baseOffset >= from ? 0 : segment.locate(from).position;
+    let replayed = 0;
+    while (position < segment.size) {
+      const first = segment.batchAt(position);
+      if (first === null) break;
+      const bytes = segment.readBytes(position, Math.max(REPLAY_CHUNK, first.size));
+      let used = 0;
+      for (const { position: at, size, header } of batchesIn(bytes, 0)) {
+        used = at + size;
+        const lastOffset = header.baseOffset + header.lastOffsetDelta;
+        if (lastOffset < from || header.producerId < 0) continue;
+        replayed++;
+        if (!batchIsControl(header.attributes)) {
+          this.producers.onBatch(header, header.baseOffset, lastOffset);
+          continue;
+        }
+        const [record] = decodeRecords(bytes.subarray(at, at + size), header);
+        if (record === undefined) continue;
+        const marker = decodeControlRecord(record);
+        if (marker.type === 'unknown') continue;
+        this.completeTransaction(segment, marker.type, header.producerId, header.producerEpoch, marker.coordinatorEpoch, header.baseOffset, header.maxTimestamp);
+      }
+      if (used === 0) break;
+      position += used;
+    }
+    return replayed;
+  }
+
+  /** Closes a producer's transaction at the marker `offset`; an abort gets an index entry in `segment`. */
+  private completeTransaction(segment: LogSegment, type: ControlRecordType, producerId: number, epoch: number, coordinatorEpoch: number, offset: number, timestamp: number): void {
+    const first = this.producers.onMarker(producerId, epoch, coordinatorEpoch, timestamp);
+    if (type === 'abort' && first >= 0) {
+      segment.txnIndex.append({ producerId, firstOffset: first, lastOffset: offset, lastStableOffset: this.lastStableOffset() });
+    }
   }
 
   /** Offsets within and between batches are contiguous: never compacted, never cleaned. */
@@ -174,7 +252,11 @@ export class PartitionLog implements PartitionLogAccess {
     if (this.closed) throw new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
   }
 
-  append(input: Buffer): AppendResult {
+  /**
+   * Appends a batch from a producer (or, with origin 'coordinator', a transactional offset commit).
+   * A retry of a batch the log already holds is answered with its original offsets (`duplicate`).
+   */
+  append(input: Buffer, origin: AppendOrigin = 'client'): AppendResult {
     let batch = input;
     this.checkUsable();
     if (this.damage !== null) throw this.damage;
@@ -187,12 +269,62 @@ export class PartitionLog implements PartitionLogAccess {
     }
     // Validate everything before any byte is written: a bad batch must never reach the file.
     let header = verifyBatch(batch, 0, batch.length);
-    if (this.logConfig.cleanupPolicy.compact && !batchIsControl(header.attributes)) this.checkKeys(batch, header);
+    if (batchIsControl(header.attributes)) {
+      throw new EddyError('ERR_BATCH_INVALID', `Control batches are written by the transaction coordinator, not appended by producers (${this.topic}-${this.partition})`, {
+        topic: this.topic,
+        partition: this.partition,
+      });
+    }
+    if (header.producerId < 0 && batchIsTransactional(header.attributes)) {
+      throw new EddyError('ERR_BATCH_INVALID', `A transactional batch needs a producer id (${this.topic}-${this.partition})`, { topic: this.topic, partition: this.partition });
+    }
+    if (header.producerId >= 0) {
+      const duplicate = this.producers.check(header, origin);
+      if (duplicate !== null) {
+        return { baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: -1, timestampType: this.logConfig.timestampType, duplicate: true };
+      }
+    }
+    if (this.logConfig.cleanupPolicy.compact) this.checkKeys(batch, header);
     const recompressed = this.recompressed(batch, header);
     if (recompressed !== batch) {
       batch = recompressed;
       header = verifyBatch(batch, 0, batch.length);
     }
+    const result = this.write(batch, header);
+    if (header.producerId >= 0) this.producers.onBatch(header, result.baseOffset, result.lastOffset);
+    this.afterAppend();
+    return result;
+  }
+
+  /**
+   * Writes a transaction marker (a control batch) ending `producerId`'s transaction in this partition;
+   * written by the transaction coordinator with the producer's bumped epoch. Refused with
+   * ERR_PRODUCER_FENCED when the epoch is below the one this log knows. A marker for a producer with
+   * no open transaction here is written all the same (Kafka does too) and changes nothing.
+   */
+  appendControl(type: ControlRecordType, producerId: number, producerEpoch: number, coordinatorEpoch: number): AppendResult {
+    this.checkUsable();
+    if (this.damage !== null) throw this.damage;
+    this.producers.checkMarker(producerId, producerEpoch);
+    const now = this.clock.now();
+    const { key, value } = encodeControlRecord(type, coordinatorEpoch);
+    const batch = encodeRecordBatch({
+      records: [{ key, value, headers: [], timestamp: now }],
+      isControl: true,
+      isTransactional: true,
+      producerId,
+      producerEpoch,
+      baseSequence: -1,
+      now,
+    });
+    const result = this.write(batch, verifyBatch(batch, 0, batch.length));
+    this.completeTransaction(this.activeSegment(), type, producerId, producerEpoch, coordinatorEpoch, result.baseOffset, now);
+    this.afterAppend();
+    return result;
+  }
+
+  /** Assigns offsets and writes a verified batch to the active segment, rolling first when due. */
+  private write(batch: Buffer, header: BatchHeader): AppendResult {
     const baseOffset = this.logEndOffset();
     const lastOffset = baseOffset + header.lastOffsetDelta;
     let maxTimestamp = header.maxTimestamp;
@@ -219,8 +351,35 @@ export class PartitionLog implements PartitionLogAccess {
     }
     this.unflushedRecords += header.lastOffsetDelta + 1;
     foregroundActivity.appends++;
-    this.afterAppend();
     return { baseOffset, lastOffset, logAppendTime, timestampType: this.logConfig.timestampType };
+  }
+
+  /** The first offset that may belong to an open transaction; the log end when none is open. */
+  lastStableOffset(): number {
+    return this.producers.firstUnstableOffset() ?? this.logEndOffset();
+  }
+
+  /** Transactions open in this partition (after a restart too), oldest first. */
+  ongoingTransactions(): OngoingTransaction[] {
+    return this.producers.ongoingTransactions();
+  }
+
+  /** The epoch this log knows for a producer id, or null. */
+  producerEpoch(producerId: number): number | null {
+    return this.producers.entry(producerId)?.epoch ?? null;
+  }
+
+  abortedTransactions(from: number, to: number): AbortedTransaction[] {
+    this.checkUsable();
+    const out: AbortedTransaction[] = [];
+    if (to <= from) return out;
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+      const segment = this.segments[i] as LogSegment;
+      // A segment's markers are at or after its base: those past `to` end transactions that may
+      // still have begun before it, so keep looking; the index is tiny.
+      segment.txnIndex.collect(from, to, out);
+    }
+    return out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /**
@@ -256,12 +415,13 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   private afterAppend(): void {
-    const end = this.logEndOffset();
     if (this.dataWaiters.length > 0) {
+      const end = this.logEndOffset();
+      const stable = this.lastStableOffset();
       const waiting = this.dataWaiters;
       this.dataWaiters = [];
       for (const waiter of waiting) {
-        if (waiter.offset < end) waiter.resolve();
+        if (waiter.offset < (waiter.stable ? stable : end)) waiter.resolve();
         else this.dataWaiters.push(waiter);
       }
     }
@@ -291,6 +451,14 @@ export class PartitionLog implements PartitionLogAccess {
     previous.onBecomeInactive();
     const segment = LogSegment.create(this.dir, previous.nextOffset, this.segmentOptions(), now);
     this.segments.push(segment);
+    // Kafka snapshots producer state at every roll: recovery then replays only the active segment.
+    if (this.producers.producerCount > 0) {
+      try {
+        this.producers.takeSnapshot(segment.baseOffset);
+      } catch {
+        // A missing snapshot only makes the next recovery replay more of the log.
+      }
+    }
     // A sealed segment's data and indexes go to disk in the background (Kafka flushes on roll too).
     previous.flush(true).catch((err: unknown) => this.fail(err));
     return segment;
@@ -364,12 +532,12 @@ export class PartitionLog implements PartitionLogAccess {
     return found;
   }
 
-  read(offset: number, maxBytes: number): ReadResult {
+  read(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER): ReadResult {
     this.checkUsable();
     this.checkRange(offset);
     const end = this.logEndOffset();
     const empty = { bytes: Buffer.alloc(0), nextOffset: offset, logStartOffset: this.startOffset, logEndOffset: end };
-    if (offset === end) return empty;
+    if (offset === end || offset >= maxOffset) return empty;
     for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
       const segment = this.segments[i] as LogSegment;
       const { position, previousLastOffset } = segment.locate(offset);
@@ -377,7 +545,8 @@ export class PartitionLog implements PartitionLogAccess {
       const first = segment.batchAt(position);
       if (first === null) throw this.corrupt(offset, segment, position);
       const bytes = segment.readBytes(position, Math.max(maxBytes, first.size));
-      const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset);
+      const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset, maxOffset);
+      if (valid.length === 0) return empty;
       return { bytes: valid, nextOffset, logStartOffset: this.startOffset, logEndOffset: end };
     }
     return empty;
@@ -390,7 +559,7 @@ export class PartitionLog implements PartitionLogAccess {
    * damage to the base offset (the one offset field the CRC does not cover). Without compaction,
    * offsets in a segment are contiguous, which makes that check exact.
    */
-  private verifiedPrefix(bytes: Buffer, offset: number, segment: LogSegment, position: number, previousLastOffset: number | null): { valid: Buffer; nextOffset: number } {
+  private verifiedPrefix(bytes: Buffer, offset: number, segment: LogSegment, position: number, previousLastOffset: number | null, maxOffset = Number.MAX_SAFE_INTEGER): { valid: Buffer; nextOffset: number } {
     const contiguous = this.contiguousOffsets();
     let end = 0;
     let previousLast = previousLastOffset ?? -1;
@@ -407,6 +576,11 @@ export class PartitionLog implements PartitionLogAccess {
         header = verifyBatch(bytes, at, size);
       } catch (err) {
         if (end === 0) throw this.corrupt(offset, segment, position + at, err);
+        break;
+      }
+      // Batches from maxOffset on are not part of this read (the LSO falls between batches).
+      if (header.baseOffset >= maxOffset) {
+        if (end === 0) return { valid: bytes.subarray(0, 0), nextOffset: offset };
         break;
       }
       const last = header.baseOffset + header.lastOffsetDelta;
@@ -461,8 +635,10 @@ export class PartitionLog implements PartitionLogAccess {
     return null;
   }
 
-  waitForData(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed || this.failure !== null || offset < this.logEndOffset() || signal?.aborted === true) return Promise.resolve();
+  waitForData(offset: number, signal?: AbortSignal, isolationLevel: IsolationLevel = 'read_uncommitted'): Promise<void> {
+    const stable = isolationLevel === 'read_committed';
+    const available = stable ? this.lastStableOffset() : this.logEndOffset();
+    if (this.closed || this.failure !== null || offset < available || signal?.aborted === true) return Promise.resolve();
     return new Promise((resolve) => {
       const onAbort = (): void => {
         this.dataWaiters = this.dataWaiters.filter((w) => w !== waiter);
@@ -470,8 +646,9 @@ export class PartitionLog implements PartitionLogAccess {
       };
       // The abort listener goes as soon as the waiter is woken, so a long-lived signal does not
       // collect one listener per wait.
-      const waiter = {
+      const waiter: DataWaiter = {
         offset,
+        stable,
         resolve: (): void => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
@@ -572,6 +749,8 @@ export class PartitionLog implements PartitionLogAccess {
     await this.flush();
     try {
       for (const segment of this.segments) await segment.flush(true);
+      // Producer state as of the log end: the next open replays nothing.
+      if (this.producers.producerCount > 0 && this.damage === null) this.producers.takeSnapshot(this.logEndOffset());
     } catch (err) {
       throw this.fail(err);
     }

@@ -4,150 +4,50 @@
  *
  * - Each topic-partition has at most one open batch. A record goes to the partition its message
  *   names, else to the one the partitioner picks (murmur2 of the serialized key; sticky for null keys).
- * - A batch is sealed — encoded once and handed to `PartitionLogAccess.append()` — when it reaches
- *   `batchSize` bytes (estimated, uncompressed), when `lingerMs` has passed since it was opened, or on
- *   `flush()`/`close()`. With `lingerMs: 0` every batch opened during one turn of the event loop is
- *   sealed on the next `setImmediate`, so sends made in the same tick share batches.
- * - Within a partition batches are appended in the order they were opened, and records keep their
- *   order within a batch, so offsets follow send order per partition.
+ * - A batch is sealed when it reaches `batchSize` bytes (estimated, uncompressed), when `lingerMs`
+ *   has passed since it was opened, or on `flush()`/`close()`. With `lingerMs: 0` every batch opened
+ *   during one turn of the event loop is sealed on the next `setImmediate`, so sends made in the same
+ *   tick share batches. Sealed batches are appended by BatchSender (producer-sender.ts) in order per
+ *   partition, with retries; offsets follow send order per partition.
+ * - Idempotent by default: the producer gets a producer id from the log's coordinator and numbers its
+ *   batches, so a retried batch is never stored twice.
  * - acks 1 resolves after the append; 'all'/-1 also awaits `flush()` (the log group-commits the
  *   fsync); 0 resolves at once with offset -1 and never reports an append error (they are counted in
  *   `metrics().acks0Errors`).
  * - An append (or encode) failure rejects exactly the sends with a record in that batch. A send whose
  *   input is bad (serde failure, unknown partition, invalid timestamp) is rejected before any of its
  *   records is queued.
+ * - Transactions (with `transactionalId`): initTransactions(), then beginTransaction(), send() and
+ *   sendOffsets(), and commitTransaction() or abortTransaction(). A partition joins the transaction
+ *   (AddPartitionsToTxn) before its first batch is appended. A failed send makes the transaction
+ *   abort-only; ERR_PRODUCER_FENCED (a newer producer with the same id, or a timed-out transaction)
+ *   is final for this producer.
  *
  * @example
  * ```ts
- * const producer = new Producer(log, { acks: 1, valueSerde: serdes.json });
+ * const producer = new Producer(log, { valueSerde: serdes.json });
  * const [meta] = await producer.send({ topic: 'orders', messages: [{ key: 'order-1', value: { total: 3 } }] });
  * await producer.close();
  * ```
  */
-import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { encodeRecordBatch } from '../record/record-batch.js';
-import type { CompressionType, RecordHeader, RecordInput } from '../record/record.js';
-import { isSerde, type Serde } from '../serdes.js';
-import type { AppendResult, LogAccess, PartitionLogAccess } from './log-access.js';
+import type { RecordHeader, RecordInput } from '../record/record.js';
+import type { Serde } from '../serdes.js';
+import type { AppendResult, LogAccess, PartitionLogAccess, TransactionIdentity } from './log-access.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { toRecordHeaders } from './headers.js';
-import type { Acks, Message, ProducerOptions, ProducerRecord, RecordMetadata } from './types.js';
+import { checkAcks, resolveProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
+import { BatchSender, ProducerBatch, SendState, type PartitionSender } from './producer-sender.js';
+import type { Acks, Message, ProducerOptions, ProducerRecord, RecordMetadata, TopicPartitionOffset } from './types.js';
 
-export interface ResolvedProducerOptions<K = unknown, V = unknown> {
-  acks: Acks;
-  lingerMs: number;
-  batchSize: number;
-  compression: CompressionType;
-  keySerde: Serde<K> | undefined;
-  valueSerde: Serde<V> | undefined;
-}
+export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 
-export const DEFAULT_PRODUCER_OPTIONS = {
-  acks: 'all',
-  lingerMs: 0,
-  batchSize: 16384,
-  compression: 'none',
-  keySerde: undefined,
-  valueSerde: undefined,
-} as const satisfies ResolvedProducerOptions;
-
-const COMPRESSION_TYPES: readonly CompressionType[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-const OPTION_NAMES = new Set(Object.keys(DEFAULT_PRODUCER_OPTIONS));
-
-function invalid(config: string, value: unknown, why: string): EddyError {
-  return new EddyError('ERR_CONFIG_INVALID', `Producer option ${config} ${why}`, { config, value });
-}
-
-function checkAcks(acks: unknown, config: string): Acks {
-  if (acks === 0 || acks === 1 || acks === -1 || acks === 'all') return acks;
-  throw invalid(config, acks, "must be 0, 1, -1 or 'all'");
-}
-
-function checkSerde<T>(serde: Serde<T> | undefined, config: string): Serde<T> | undefined {
-  if (serde === undefined) return undefined;
-  if (!isSerde(serde)) {
-    throw invalid(config, serde, 'must be a Serde with serialize() and deserialize()');
-  }
-  return serde;
-}
-
-/** Fills in defaults and validates; throws ERR_CONFIG_UNKNOWN / ERR_CONFIG_INVALID. */
-export function resolveProducerOptions<K, V>(options: ProducerOptions<K, V> = {}): ResolvedProducerOptions<K, V> {
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new EddyError('ERR_CONFIG_UNKNOWN', `Unknown producer option ${name}`, { config: name });
-  }
-  const acks = checkAcks(options.acks ?? DEFAULT_PRODUCER_OPTIONS.acks, 'acks');
-  const lingerMs = options.lingerMs ?? DEFAULT_PRODUCER_OPTIONS.lingerMs;
-  if (typeof lingerMs !== 'number' || !Number.isFinite(lingerMs) || lingerMs < 0) {
-    throw invalid('lingerMs', lingerMs, 'must be a finite number >= 0');
-  }
-  const batchSize = options.batchSize ?? DEFAULT_PRODUCER_OPTIONS.batchSize;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 0) throw invalid('batchSize', batchSize, 'must be an integer >= 0');
-  const compression = options.compression ?? DEFAULT_PRODUCER_OPTIONS.compression;
-  if (!COMPRESSION_TYPES.includes(compression)) throw invalid('compression', compression, `must be one of ${COMPRESSION_TYPES.join(', ')}`);
-  return {
-    acks,
-    lingerMs,
-    batchSize,
-    compression,
-    keySerde: checkSerde(options.keySerde, 'keySerde'),
-    valueSerde: checkSerde(options.valueSerde, 'valueSerde'),
-  };
-}
-
-/** RecordBatch v2 header bytes. */
-const BATCH_OVERHEAD = 61;
 /** Upper bound of a record's framing: length, attributes, timestamp and offset deltas, key/value lengths, header count. */
 const RECORD_OVERHEAD = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 /** Upper bound of a header's framing: key and value length varints. */
 const HEADER_OVERHEAD = 10;
 
 const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
-
-/** One `send()` call: its promise, its per-record results, and how many records are still pending. */
-class SendState {
-  readonly results: RecordMetadata[];
-  remaining: number;
-  settled = false;
-  resolve!: (metadata: RecordMetadata[]) => void;
-  reject!: (err: unknown) => void;
-  readonly promise: Promise<RecordMetadata[]>;
-
-  constructor(readonly acks: Acks, count: number) {
-    this.results = new Array<RecordMetadata>(count);
-    this.remaining = count;
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  recordDone(): void {
-    if (--this.remaining === 0 && !this.settled) {
-      this.settled = true;
-      this.resolve(this.results);
-    }
-  }
-
-  fail(err: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(err);
-  }
-}
-
-/** The open batch of one topic-partition. Records and their owners are kept in parallel arrays. */
-class ProducerBatch {
-  readonly records: RecordInput[] = [];
-  readonly owners: SendState[] = [];
-  readonly slots: number[] = [];
-  bytes = BATCH_OVERHEAD;
-  hasNullKeys = false;
-  timer: Timer | null = null;
-
-  constructor(readonly topic: string, readonly partition: number, readonly numPartitions: number) {}
-}
 
 interface PreparedRecord {
   record: RecordInput;
@@ -160,16 +60,40 @@ export interface ProducerMetrics {
   recordsAppended: number;
   /** Append failures of acks-0 sends, which are not reported to the caller. */
   acks0Errors: number;
+  /** Appends sent again after a retriable failure. */
+  retries: number;
+  /** Retried batches the log already held (answered with their original offsets). */
+  duplicates: number;
 }
+
+/** Offsets consumed in a transaction: the next offset to read per partition, as commit() takes them. */
+export interface TransactionOffsets {
+  groupId: string;
+  offsets: Array<TopicPartitionOffset & { metadata?: string | null }>;
+}
+
+type TransactionState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'abortable-error' | 'fenced';
 
 export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   readonly options: ResolvedProducerOptions<K, V>;
   private readonly accumulators = new Map<string, Array<ProducerBatch | undefined>>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly sender: BatchSender;
+  /** Sealed batches not yet done (appended and, for acks 'all', fsynced; or failed). */
+  private unfinished = 0;
+  private idleWaiters: Array<() => void> = [];
   private drainScheduled = false;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly counters: ProducerMetrics = { batchesAppended: 0, recordsAppended: 0, acks0Errors: 0 };
+  private readonly counters = { batchesAppended: 0, recordsAppended: 0, acks0Errors: 0 };
+  // Transactions
+  private txnState: TransactionState = 'uninitialized';
+  /** Why the transaction can only be aborted (or why the producer is fenced). */
+  private txnError: unknown = null;
+  private readonly pendingAdds: PartitionSender[] = [];
+  private addScheduled = false;
+  private readonly txnGroups = new Set<string>();
+  /** Coordinator calls of the current transaction still running (commit waits for them). */
+  private readonly txnCalls = new Set<Promise<unknown>>();
 
   constructor(
     private readonly log: LogAccess,
@@ -177,6 +101,18 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     private readonly partitioner: Partitioner = new DefaultPartitioner(),
   ) {
     this.options = resolveProducerOptions(options);
+    this.sender = new BatchSender(log, this.options as ResolvedProducerOptions<unknown, unknown>, {
+      appended: (batch, partitionLog, result) => this.onAppended(batch, partitionLog, result),
+      failed: (batch, err) => this.failBatch(batch, err),
+      needsAdd: (s) => this.options.transactionalId !== null && !s.inTransaction,
+      requestAdd: (s) => this.requestAdd(s),
+    });
+    if (this.options.idempotent && this.options.transactionalId === null) {
+      log.transactions.initProducerId(null, this.options.transactionTimeoutMs).then(
+        ({ producerId, producerEpoch }) => this.sender.setProducer(producerId, producerEpoch),
+        (err: unknown) => this.failEverything(err),
+      );
+    }
   }
 
   /**
@@ -192,6 +128,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     let prepared: PreparedRecord[];
     let numPartitions: number;
     try {
+      if (this.options.transactionalId !== null) this.checkCanSend();
       acks = record.acks === undefined ? this.options.acks : checkAcks(record.acks, 'acks');
       if (!Array.isArray(record.messages)) {
         throw new EddyError('ERR_RECORD_INVALID', 'send() needs a messages array', { topic: record.topic });
@@ -223,22 +160,208 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   /** Seals every open batch and waits until every batch sealed so far has completed (or failed). */
   async flush(): Promise<void> {
-    for (const batches of this.accumulators.values()) {
-      for (const batch of batches) if (batch !== undefined) this.seal(batch);
-    }
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    this.sealAll();
+    if (this.unfinished === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Flushes, then rejects every later send with ERR_PRODUCER_CLOSED. Idempotent. */
+  /** Flushes (aborting an open transaction first, as Kafka's close does), then rejects every later send with ERR_PRODUCER_CLOSED. Idempotent. */
   close(): Promise<void> {
-    this.closed = true;
-    this.closing ??= this.flush();
+    this.closing ??= (async () => {
+      if (this.txnState === 'in-transaction' || this.txnState === 'abortable-error') {
+        await this.abortTransaction().catch(() => undefined);
+      }
+      this.closed = true;
+      await this.flush();
+    })();
     return this.closing;
   }
 
   metrics(): ProducerMetrics {
-    return { ...this.counters };
+    return { ...this.counters, ...this.sender.metrics };
   }
+
+  /** The producer id and epoch in use (-1 before the id arrives or without idempotence). */
+  get producerIdAndEpoch(): { producerId: number; producerEpoch: number } {
+    return { producerId: this.sender.producerId, producerEpoch: this.sender.producerEpoch };
+  }
+
+  // ---- transactions -----------------------------------------------------------------------------
+
+  /**
+   * Registers the transactionalId with the coordinator: gets the producer id with a bumped epoch,
+   * which fences any older producer with the same id, and completes or aborts what it left open.
+   */
+  async initTransactions(): Promise<void> {
+    const transactionalId = this.requireTransactional('initTransactions');
+    if (this.txnState !== 'uninitialized') throw this.stateError('initTransactions');
+    this.txnState = 'initializing';
+    try {
+      const { producerId, producerEpoch } = await this.log.transactions.initProducerId(transactionalId, this.options.transactionTimeoutMs);
+      this.sender.setProducer(producerId, producerEpoch);
+      this.txnState = 'ready';
+    } catch (err) {
+      this.txnState = isEddyError(err, 'ERR_PRODUCER_FENCED') ? 'fenced' : 'uninitialized';
+      if (this.txnState === 'fenced') this.txnError = err;
+      throw err;
+    }
+  }
+
+  beginTransaction(): void {
+    this.requireTransactional('beginTransaction');
+    if (this.txnState !== 'ready') throw this.stateError('beginTransaction');
+    this.txnState = 'in-transaction';
+    this.txnGroups.clear();
+  }
+
+  /** Commits consumed offsets as part of the transaction: they count only if it commits. */
+  async sendOffsets({ groupId, offsets }: TransactionOffsets): Promise<void> {
+    this.requireTransactional('sendOffsets');
+    this.checkCanSend();
+    if (typeof groupId !== 'string' || groupId.length === 0) throw new EddyError('ERR_GROUP_ID_INVALID', 'sendOffsets() needs a groupId', { value: groupId });
+    if (!Array.isArray(offsets)) throw new EddyError('ERR_CONFIG_INVALID', 'sendOffsets() needs an offsets array', { value: offsets });
+    await this.txnCall(async (txn) => {
+      if (!this.txnGroups.has(groupId)) {
+        await this.log.transactions.addOffsetsToTxn(txn, groupId);
+        this.txnGroups.add(groupId);
+      }
+      await this.log.transactions.txnOffsetCommit(txn, groupId, offsets);
+    });
+  }
+
+  /** Appends (and fsyncs) everything sent in the transaction, then commits it. */
+  async commitTransaction(): Promise<void> {
+    this.requireTransactional('commitTransaction');
+    if (this.txnState === 'abortable-error') throw this.abortOnly();
+    if (this.txnState !== 'in-transaction') throw this.stateError('commitTransaction');
+    this.txnState = 'committing';
+    await this.flush();
+    await Promise.allSettled([...this.txnCalls]);
+    if (this.txnError !== null) {
+      if (this.txnState === 'committing') this.txnState = 'abortable-error';
+      throw this.abortOnly();
+    }
+    await this.endTransaction(true);
+  }
+
+  /** Drops what was not appended yet, waits for appends in flight, then aborts the transaction. */
+  async abortTransaction(): Promise<void> {
+    this.requireTransactional('abortTransaction');
+    if (this.txnState !== 'in-transaction' && this.txnState !== 'abortable-error') throw this.stateError('abortTransaction');
+    this.txnState = 'aborting';
+    const aborted = new EddyError('ERR_TRANSACTION_ABORTED', 'The transaction was aborted before this record was appended', { transactionalId: this.options.transactionalId });
+    this.sealAll();
+    for (const batch of this.sender.takeQueued()) this.failBatch(batch, aborted);
+    for (const s of this.pendingAdds.splice(0)) s.adding = false;
+    if (this.unfinished > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await Promise.allSettled([...this.txnCalls]);
+    await this.endTransaction(false);
+  }
+
+  private async endTransaction(commit: boolean): Promise<void> {
+    try {
+      const { producerEpoch } = await this.log.transactions.endTxn(this.identity(), commit);
+      // KIP-890: the next transaction runs under the bumped epoch, sequences from 0.
+      this.sender.setProducer(this.sender.producerId, producerEpoch);
+      this.txnError = null;
+      this.txnState = 'ready';
+    } catch (err) {
+      this.onTransactionError(err);
+      if (this.txnState !== 'fenced') {
+        // A failed commit can only be aborted now; a failed abort may be tried again.
+        this.txnState = 'abortable-error';
+        this.txnError ??= err;
+      }
+      throw err;
+    }
+  }
+
+  private identity(): TransactionIdentity {
+    return { transactionalId: this.options.transactionalId as string, producerId: this.sender.producerId, producerEpoch: this.sender.producerEpoch };
+  }
+
+  private async txnCall(call: (txn: TransactionIdentity) => Promise<void>): Promise<void> {
+    const running = call(this.identity());
+    this.txnCalls.add(running);
+    try {
+      await running;
+    } catch (err) {
+      this.onTransactionError(err);
+      throw err;
+    } finally {
+      this.txnCalls.delete(running);
+    }
+  }
+
+  /** Fencing is final; any other failure inside a transaction leaves it abort-only. */
+  private onTransactionError(err: unknown): void {
+    if (isEddyError(err, 'ERR_PRODUCER_FENCED') || isEddyError(err, 'ERR_PRODUCER_EPOCH_INVALID')) {
+      this.txnState = 'fenced';
+      this.txnError = err;
+    } else if (this.txnState === 'in-transaction' || this.txnState === 'committing') {
+      this.txnState = 'abortable-error';
+      this.txnError ??= err;
+    }
+  }
+
+  private requireTransactional(call: string): string {
+    if (this.options.transactionalId === null) {
+      throw new EddyError('ERR_TRANSACTION_STATE_INVALID', `${call}() needs a producer with a transactionalId`);
+    }
+    return this.options.transactionalId;
+  }
+
+  private checkCanSend(): void {
+    if (this.txnState === 'in-transaction') return;
+    if (this.txnState === 'abortable-error' || this.txnState === 'fenced') throw this.abortOnly();
+    throw new EddyError('ERR_TRANSACTION_STATE_INVALID', `A transactional producer sends only inside a transaction (call ${this.txnState === 'uninitialized' ? 'initTransactions() and ' : ''}beginTransaction() first; state: ${this.txnState})`, {
+      transactionalId: this.options.transactionalId,
+    });
+  }
+
+  private stateError(call: string): EddyError {
+    if (this.txnState === 'fenced') return this.abortOnly();
+    return new EddyError('ERR_TRANSACTION_STATE_INVALID', `${call}() is not allowed in transaction state ${this.txnState}`, { transactionalId: this.options.transactionalId, state: this.txnState });
+  }
+
+  /** The error to throw while only an abort (or nothing, when fenced) is possible. */
+  private abortOnly(): EddyError {
+    const cause = this.txnError;
+    if (this.txnState === 'fenced' && isEddyError(cause)) return cause;
+    const why = isEddyError(cause) ? `${cause.code}: ${cause.message}` : String(cause);
+    return new EddyError('ERR_TRANSACTION_STATE_INVALID', `The transaction can only be aborted: an earlier call failed (${why})`, { transactionalId: this.options.transactionalId, state: this.txnState }, { cause });
+  }
+
+  /** Collects partitions that need AddPartitionsToTxn this turn and adds them in one call. */
+  private requestAdd(s: PartitionSender): void {
+    if (s.adding) return;
+    s.adding = true;
+    this.pendingAdds.push(s);
+    if (this.addScheduled) return;
+    this.addScheduled = true;
+    queueMicrotask(() => {
+      this.addScheduled = false;
+      const senders = this.pendingAdds.splice(0);
+      if (senders.length === 0) return;
+      this.txnCall((txn) => this.log.transactions.addPartitionsToTxn(txn, senders.map((x) => ({ topic: x.topic, partition: x.partition })))).then(
+        () => {
+          for (const x of senders) {
+            x.adding = false;
+            x.inTransaction = true;
+            this.sender.pump(x);
+          }
+        },
+        (err: unknown) => {
+          for (const x of senders) {
+            x.adding = false;
+            for (const batch of x.queue.splice(0)) this.failBatch(batch, err);
+          }
+        },
+      );
+    });
+  }
+
+  // ---- batching ---------------------------------------------------------------------------------
 
   /** Validates and converts every message before any is queued, so a bad message rejects the whole send. */
   private prepare(topic: string, messages: ReadonlyArray<Message<K, V>>): PreparedRecord[] {
@@ -345,7 +468,13 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     }
   }
 
-  /** Removes the batch from its accumulator, encodes it and appends it. Idempotent. */
+  private sealAll(): void {
+    for (const batches of this.accumulators.values()) {
+      for (const batch of batches) if (batch !== undefined) this.seal(batch);
+    }
+  }
+
+  /** Removes the batch from its accumulator and hands it to the sender. Idempotent. */
   private seal(batch: ProducerBatch): void {
     const batches = this.accumulators.get(batch.topic);
     if (batches === undefined || batches[batch.partition] !== batch) return;
@@ -355,19 +484,13 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       batch.timer = null;
     }
     if (batch.hasNullKeys) this.partitioner.onBatchSealed(batch.topic, batch.partition, batch.numPartitions);
+    this.unfinished++;
+    this.sender.enqueue(batch);
+  }
 
-    let partitionLog: PartitionLogAccess;
-    let result: AppendResult;
-    try {
-      partitionLog = this.log.partitionLog(batch.topic, batch.partition);
-      result = partitionLog.append(encodeRecordBatch({ records: batch.records, compression: this.options.compression }));
-    } catch (err) {
-      this.failBatch(batch, err);
-      return;
-    }
+  private onAppended(batch: ProducerBatch, partitionLog: PartitionLogAccess, result: AppendResult): void {
     this.counters.batchesAppended++;
     this.counters.recordsAppended += batch.records.length;
-
     let needsFsync = false;
     const { records, owners, slots } = batch;
     for (let i = 0; i < records.length; i++) {
@@ -382,16 +505,23 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       if (owner.acks === 1) owner.recordDone();
       else needsFsync = true;
     }
-    if (!needsFsync) return;
-
-    const done = partitionLog.flush().then(
+    if (!needsFsync) {
+      this.batchDone();
+      return;
+    }
+    partitionLog.flush().then(
       () => {
         for (const owner of owners) if (owner.acks === 'all' || owner.acks === -1) owner.recordDone();
+        this.batchDone();
       },
       (err: unknown) => this.failBatch(batch, err, true),
     );
-    this.inflight.add(done);
-    void done.finally(() => this.inflight.delete(done));
+  }
+
+  private batchDone(): void {
+    if (--this.unfinished === 0 && this.idleWaiters.length > 0) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
   }
 
   /** Rejects the sends with a record in the batch; after a failed fsync only the acks-'all' ones. */
@@ -405,5 +535,14 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
         owner.fail(err);
       }
     }
+    if (this.options.transactionalId !== null) this.onTransactionError(err);
+    this.batchDone();
+  }
+
+  /** The producer id could not be obtained: nothing can be sent. */
+  private failEverything(err: unknown): void {
+    this.closed = true;
+    this.sealAll();
+    for (const batch of this.sender.takeQueued()) this.failBatch(batch, err);
   }
 }

@@ -51,6 +51,9 @@ interface DataWaiter {
   resolve: () => void;
 }
 
+/** Kafka's producer.id.expiration.ms default: producers idle this long are forgotten. */
+const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+
 /** Bytes read at a time when replaying the log into the producer state. */
 const REPLAY_CHUNK = 1 << 20;
 export class PartitionLog implements PartitionLogAccess {
@@ -668,9 +671,12 @@ export class PartitionLog implements PartitionLogAccess {
    * Deletes closed segments past `retention.ms` (by their largest timestamp) or beyond
    * `retention.bytes`, oldest first, and advances the log start offset. A clock that jumped backwards
    * sees every segment as young, so it deletes nothing. Returns the number of segments deleted.
+   * Also forgets producers idle for longer than producer.id.expiration.ms (one day).
    */
   applyRetention(now: number): number {
-    if (this.closed || this.failure !== null || !this.logConfig.cleanupPolicy.delete) return 0;
+    if (this.closed || this.failure !== null) return 0;
+    this.producers.expire(now, PRODUCER_ID_EXPIRATION_MS);
+    if (!this.logConfig.cleanupPolicy.delete) return 0;
     const { retentionMs, retentionBytes } = this.logConfig;
     let sizeOver = retentionBytes < 0 ? -1 : this.sizeInBytes() - retentionBytes;
     let count = 0;

@@ -69,6 +69,8 @@ export interface LogPosition {
 
 export class ProducerStateManager {
   private readonly entries = new Map<number, ProducerEntry>();
+  /** Producers with an open transaction here (kept apart so the LSO is cheap when there are none). */
+  private readonly ongoing = new Set<ProducerEntry>();
 
   constructor(private readonly dir: string, private readonly where: LogPosition) {}
 
@@ -127,7 +129,10 @@ export class ProducerStateManager {
       entry.batches.push({ firstSeq: baseSequence, lastSeq: addSequence(baseSequence, header.lastOffsetDelta), firstOffset, lastOffset });
       if (entry.batches.length > PRODUCER_BATCHES_KEPT) entry.batches.shift();
     }
-    if (batchIsTransactional(header.attributes) && entry.txnFirstOffset < 0) entry.txnFirstOffset = firstOffset;
+    if (batchIsTransactional(header.attributes) && entry.txnFirstOffset < 0) {
+      entry.txnFirstOffset = firstOffset;
+      this.ongoing.add(entry);
+    }
     entry.lastTimestamp = Math.max(entry.lastTimestamp, header.maxTimestamp);
   }
 
@@ -155,13 +160,14 @@ export class ProducerStateManager {
     entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
     const first = entry.txnFirstOffset;
     entry.txnFirstOffset = -1;
+    this.ongoing.delete(entry);
     return first;
   }
 
   /** The first offset of the oldest open transaction, or null when none is open. */
   firstUnstableOffset(): number | null {
     let first: number | null = null;
-    for (const entry of this.entries.values()) {
+    for (const entry of this.ongoing) {
       if (entry.txnFirstOffset >= 0 && (first === null || entry.txnFirstOffset < first)) first = entry.txnFirstOffset;
     }
     return first;
@@ -169,20 +175,39 @@ export class ProducerStateManager {
 
   ongoingTransactions(): OngoingTransaction[] {
     const out: OngoingTransaction[] = [];
-    for (const e of this.entries.values()) if (e.txnFirstOffset >= 0) out.push({ producerId: e.producerId, producerEpoch: e.epoch, firstOffset: e.txnFirstOffset });
+    for (const e of this.ongoing) out.push({ producerId: e.producerId, producerEpoch: e.epoch, firstOffset: e.txnFirstOffset });
     return out.sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** Forgets everything (before a replay from the log start). */
   clear(): void {
     this.entries.clear();
+    this.ongoing.clear();
+  }
+
+  /**
+   * Forgets producers not heard from for `expirationMs` (Kafka's producer.id.expiration.ms) that have
+   * no open transaction here; a producer that comes back later is treated as new.
+   */
+  expire(now: number, expirationMs: number): number {
+    let removed = 0;
+    for (const [id, entry] of this.entries) {
+      if (entry.txnFirstOffset < 0 && entry.lastTimestamp >= 0 && now - entry.lastTimestamp > expirationMs) {
+        this.entries.delete(id);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Drops open transactions that start at or after `offset` (the log was cut there). */
   truncateTo(offset: number): void {
     for (const entry of this.entries.values()) {
       entry.batches = entry.batches.filter((b) => b.lastOffset < offset);
-      if (entry.txnFirstOffset >= offset) entry.txnFirstOffset = -1;
+      if (entry.txnFirstOffset >= offset) {
+        entry.txnFirstOffset = -1;
+        this.ongoing.delete(entry);
+      }
     }
   }
 
@@ -224,13 +249,13 @@ export class ProducerStateManager {
    * it and unreadable ones. Returns its offset, or null when there is none (state left empty).
    */
   loadSnapshot(maxOffset: number): number | null {
-    this.entries.clear();
+    this.clear();
     const offsets = this.snapshotOffsets().reverse();
     for (const offset of offsets) {
       const file = this.snapshotFile(offset);
       if (offset > maxOffset || !this.readSnapshot(file, offset)) {
         fs.rmSync(file, { force: true });
-        this.entries.clear();
+        this.clear();
         continue;
       }
       return offset;
@@ -257,6 +282,7 @@ export class ProducerStateManager {
         };
         if (![producerId, epoch, txnFirstOffset, coordinatorEpoch, lastTimestamp].every(Number.isSafeInteger)) return false;
         this.entries.set(producerId, entry);
+        if (txnFirstOffset >= 0) this.ongoing.add(entry);
       }
       return true;
     } catch {

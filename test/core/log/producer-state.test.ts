@@ -67,7 +67,7 @@ test('sequence gaps, stale epochs and client control batches are refused with co
   log.append(idempotent(3, 1, 0, 2));
   const gap = t.throws(() => log.append(idempotent(3, 1, 5, 1)));
   t.true(isEddyError(gap, 'ERR_OUT_OF_ORDER_SEQUENCE'));
-  t.like((gap as { context: object }).context, { producerId: 3, sequence: 5, expectedSequence: 2 });
+  t.like((gap as unknown as { context: object }).context, { producerId: 3, sequence: 5, expectedSequence: 2 });
   t.true(isEddyError(t.throws(() => log.append(idempotent(3, 0, 2, 1))), 'ERR_PRODUCER_EPOCH_INVALID'));
   t.true(isEddyError(t.throws(() => log.append(idempotent(3, 0, 2, 1, true))), 'ERR_PRODUCER_FENCED'));
   // A new epoch starts at sequence 0.
@@ -179,4 +179,15 @@ test('a crash that cuts an abort marker also drops its index entry', (t) => {
   t.deepEqual(reopened.ongoingTransactions(), [{ producerId: 2, producerEpoch: 0, firstOffset: 0 }]);
   t.is(reopened.lastStableOffset(), 0);
   reopened.close();
+});
+
+test('producers idle for a day are forgotten at the next retention pass; open transactions are kept', (t) => {
+  const log = open(path.join(tempDir(t), 't-0'));
+  log.append(idempotent(1, 0, 0, 1));
+  log.append(idempotent(2, 0, 0, 1, true));
+  log.applyRetention(1_700_000_000_000 + 86_400_001);
+  t.is(log.producerEpoch(1), null);
+  t.is(log.producerEpoch(2), 0);
+  t.deepEqual(log.ongoingTransactions().map((o) => o.producerId), [2]);
+  log.close();
 });

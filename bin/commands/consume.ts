@@ -13,8 +13,13 @@
  * end, or the log start with `--from-beginning`), and after each batch is written to stdout it
  * commits the offsets after the printed records (awaited), so a later run with the same group
  * continues after what was printed.
+ *
+ * `--isolation-level` is the consumer's: read_committed (the default) prints only records of
+ * committed transactions and stops at the last stable offset, which is also where "the log end"
+ * is; read_uncommitted prints every record, open and aborted transactions included.
  */
 import { EddyError } from '../../core/errors.js';
+import type { IsolationLevel } from '../../core/client/log-access.js';
 import type { TopicPartition } from '../../core/client/types.js';
 import { parseInteger, usageError } from '../args.js';
 import { DATA_DIR_OPTION, note, withEddy, type Command } from '../command.js';
@@ -38,6 +43,12 @@ export const consumeCommand: Command = {
     format: { type: 'string', valueName: 'text|json', choices: ['text', 'json'], description: 'Output format (default: text)' },
     'print-key': { type: 'boolean', description: 'text format: print key, TAB, value' },
     group: { type: 'string', valueName: 'G', description: 'Join consumer group G and commit what was printed (not with --partition/--offset)' },
+    'isolation-level': {
+      type: 'string',
+      valueName: 'LEVEL',
+      choices: ['read_committed', 'read_uncommitted'],
+      description: 'read_committed (default): only committed transactions, up to the last stable offset; read_uncommitted: every record',
+    },
     ...DATA_DIR_OPTION,
   },
   notes: [
@@ -63,6 +74,7 @@ export const consumeCommand: Command = {
     const group = args.string('group');
     if (group !== undefined && (partition !== undefined || offsetRaw !== undefined)) throw usageError('--group reads the partitions the group assigns; it excludes --partition and --offset');
     if (group === '') throw usageError('--group must not be empty');
+    const isolationLevel: IsolationLevel = args.string('isolation-level') === 'read_uncommitted' ? 'read_uncommitted' : 'read_committed';
 
     await withEddy(args, ctx, async (eddy) => {
       const description = await eddy.admin.describeTopic(topic);
@@ -80,9 +92,10 @@ export const consumeCommand: Command = {
         ? partitions.map((p) => ({ topic, partition: p.partition }))
         : [{ topic, partition }];
       const earliest = fromBeginning || offset === 'earliest';
+      const autoOffsetReset = earliest ? 'earliest' : 'latest';
       const consumer = group === undefined
-        ? eddy.consumer({ autoOffsetReset: earliest ? 'earliest' : 'latest' })
-        : eddy.consumer({ autoOffsetReset: earliest ? 'earliest' : 'latest', groupId: group, autoCommit: false, clientId: 'eddy-cli' });
+        ? eddy.consumer({ autoOffsetReset, isolationLevel })
+        : eddy.consumer({ autoOffsetReset, isolationLevel, groupId: group, autoCommit: false, clientId: 'eddy-cli' });
       const writer = new OutputWriter(ctx.stdout);
       let consumed = 0;
       try {

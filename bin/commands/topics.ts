@@ -55,9 +55,9 @@ export function formatTopicDescription(d: TopicDescription): string {
   // Compacted topics get a DIRTY-RATIO column (what the cleaner compares to min.cleanable.dirty.ratio).
   const compacted = d.partitions.some((p) => p.dirtyRatio !== undefined);
   const table = formatTable(
-    ['PARTITION', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'SIZE', 'SEGMENTS', ...(compacted ? ['DIRTY-RATIO'] : [])],
+    ['PARTITION', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'LAST-STABLE-OFFSET', 'SIZE', 'SEGMENTS', ...(compacted ? ['DIRTY-RATIO'] : [])],
     d.partitions.map((p) => [
-      ...[p.partition, p.logStartOffset, p.logEndOffset, p.bytes, p.segments].map(String),
+      ...[p.partition, p.logStartOffset, p.logEndOffset, p.lastStableOffset, p.bytes, p.segments].map(String),
       ...(compacted ? [p.dirtyRatio === undefined ? '-' : p.dirtyRatio.toFixed(2)] : []),
     ]),
   );
@@ -73,18 +73,29 @@ export function formatTopicDescription(d: TopicDescription): string {
 
 const describe: Command = {
   name: 'topics describe',
-  summary: 'Show partitions (offsets, size, segments) and effective config of a topic',
+  summary: 'Show partitions (offsets, last stable offset, size, segments) and effective config of a topic',
   positionals: NAME,
   options: {
     format: { type: 'string', valueName: 'text|json', choices: ['text', 'json'], description: 'Output format (default: text)' },
     ...DATA_DIR_OPTION,
   },
-  notes: 'json: {"name", "partitions": [{"partition", "logStartOffset", "logEndOffset", "bytes", "segments", "dirtyRatio"}], "config": {...}}; dirtyRatio only for compacted topics',
+  notes: [
+    'json: {"name", "partitions": [{"partition", "logStartOffset", "logEndOffset", "lastStableOffset", "bytes", "segments", "dirtyRatio"}], "config": {...}};',
+    '  dirtyRatio only for compacted topics. lastStableOffset: below it no transaction is open (= logEndOffset when none is).',
+  ].join('\n'),
   async run(args, ctx) {
     const d = await withEddy(args, ctx, (eddy) => eddy.admin.describeTopic(topicName(args)));
     const json = {
       name: d.name,
-      partitions: d.partitions.map((p) => ({ partition: p.partition, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset, bytes: p.bytes, segments: p.segments, ...(p.dirtyRatio === undefined ? {} : { dirtyRatio: p.dirtyRatio }) })),
+      partitions: d.partitions.map((p) => ({
+        partition: p.partition,
+        logStartOffset: p.logStartOffset,
+        logEndOffset: p.logEndOffset,
+        lastStableOffset: p.lastStableOffset,
+        bytes: p.bytes,
+        segments: p.segments,
+        ...(p.dirtyRatio === undefined ? {} : { dirtyRatio: p.dirtyRatio }),
+      })),
       config: d.config,
     };
     const text = args.string('format') === 'json' ? `${JSON.stringify(json)}\n` : formatTopicDescription(d);

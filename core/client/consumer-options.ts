@@ -8,6 +8,7 @@ import type { PartitionAssignor } from '../group/assignors/assignor.js';
 import { BUILTIN_ASSIGNORS } from '../group/assignors/index.js';
 import { validateGroupId } from '../group/group-coordinator.js';
 import { isSerde, type Serde } from '../serdes.js';
+import type { IsolationLevel } from './log-access.js';
 import type { AutoOffsetReset, ConsumerOptions, PartitionAssignorLike } from './types.js';
 
 export interface ResolvedConsumerOptions<K = unknown, V = unknown> {
@@ -25,6 +26,7 @@ export interface ResolvedConsumerOptions<K = unknown, V = unknown> {
   autoCommit: boolean;
   autoCommitIntervalMs: number;
   autoCommitMode: 'at-least-once' | 'at-most-once';
+  isolationLevel: IsolationLevel;
 }
 
 export const DEFAULT_CONSUMER_OPTIONS = {
@@ -42,6 +44,7 @@ export const DEFAULT_CONSUMER_OPTIONS = {
   autoCommit: true,
   autoCommitIntervalMs: 5_000,
   autoCommitMode: 'at-least-once',
+  isolationLevel: 'read_committed',
 } as const satisfies ResolvedConsumerOptions;
 
 export interface PollOptions {
@@ -112,6 +115,10 @@ export function resolveConsumerOptions<K, V>(options: ConsumerOptions<K, V> = {}
   if (assignors.length === 0) throw invalidConsumerOption('partitionAssignors', [], 'must name at least one assignor');
   const autoCommitMode = options.autoCommitMode ?? d.autoCommitMode;
   if (autoCommitMode !== 'at-least-once' && autoCommitMode !== 'at-most-once') throw invalidConsumerOption('autoCommitMode', autoCommitMode, "must be 'at-least-once' or 'at-most-once'");
+  const isolationLevel = options.isolationLevel ?? d.isolationLevel;
+  if (isolationLevel !== 'read_committed' && isolationLevel !== 'read_uncommitted') {
+    throw invalidConsumerOption('isolationLevel', isolationLevel, "must be 'read_committed' or 'read_uncommitted'");
+  }
   const autoCommit = options.autoCommit ?? d.autoCommit;
   if (typeof autoCommit !== 'boolean') throw invalidConsumerOption('autoCommit', autoCommit, 'must be true or false');
   return {
@@ -129,6 +136,7 @@ export function resolveConsumerOptions<K, V>(options: ConsumerOptions<K, V> = {}
     autoCommit,
     autoCommitIntervalMs: int('autoCommitIntervalMs'),
     autoCommitMode,
+    isolationLevel,
   };
 }
 

@@ -11,9 +11,16 @@
  * - Each assigned partition has a position: the offset of the next record to return. A partition
  *   without one, or whose position falls outside [logStartOffset, logEndOffset] (a read raises
  *   ERR_OFFSET_OUT_OF_RANGE), is reset by `autoOffsetReset`: 'earliest' → logStartOffset, 'latest' →
- *   logEndOffset, 'none' → the error goes to the caller.
+ *   the end, 'none' → the error goes to the caller.
+ * - The end depends on `isolationLevel`, as in Kafka. 'read_committed' (the default): the last stable
+ *   offset (LSO, the first offset that may still belong to an open transaction). Reads stop there
+ *   (`read(…, maxOffset = LSO)`), so a position reached by reading never passes it; a waiting poll
+ *   waits for the LSO to move (a commit or abort marker is an append, and wakes it); records of
+ *   aborted transactions are skipped. 'read_uncommitted': the log end; every data record is returned.
+ *   seekToEnd(), 'latest', seekToTimestamp() past the end, and currentLag() all use that end.
  * - `poll()` reads whole batches (`read()` may start before the position; records below it are
  *   skipped), skips control batches, applies the serdes and advances positions past what it returns.
+ *   Positions move past control batches and aborted batches too, though nothing of them is returned.
  *   Decoded records beyond `maxRecords` wait in a per-partition buffer for the next poll. It visits
  *   partitions round-robin, starting after the last one that returned records, so a busy partition
  *   cannot starve the others.
@@ -40,7 +47,7 @@ import type { Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import type { Serde } from '../serdes.js';
 import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
-import type { LogAccess } from './log-access.js';
+import type { LogAccess, ReadResult } from './log-access.js';
 import { tpKey } from '../group/assignors/assignor.js';
 import { type ConsumerGroupContext, GroupSession } from './group-session.js';
 import { decodeFetched, PartitionState, type RawRecord } from './partition-state.js';
@@ -50,6 +57,12 @@ export { DEFAULT_CONSUMER_OPTIONS, DEFAULT_POLL_OPTIONS, type PollOptions, resol
 
 export type { ConsumerGroupContext } from './group-session.js';
 
+/**
+ * Reads one poll pass may make on a partition whose fetches hold nothing to return (aborted
+ * transactions, markers) before it moves on; bounded so a long aborted run cannot stall the event
+ * loop. The rest is read by the next pass (the partition's waiter fires at once: data is there).
+ */
+const MAX_EMPTY_READS = 16;
 
 export class Consumer<K = Buffer | null, V = Buffer | null> {
   readonly options: ResolvedConsumerOptions<K, V>;
@@ -132,17 +145,23 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     this.wake();
   }
 
+  /** Moves to the end: the last stable offset with read_committed, the log end with read_uncommitted. */
   seekToEnd(tps?: readonly TopicPartition[]): void {
     this.checkOpen();
-    for (const state of this.statesOf(tps)) this.setPosition(state, state.log.logEndOffset());
+    for (const state of this.statesOf(tps)) this.setPosition(state, this.endOf(state));
     this.wake();
   }
 
-  /** Moves to the first record with a timestamp >= `timestamp`; to the log end when there is none. */
+  /**
+   * Moves to the first record with a timestamp >= `timestamp`; to the end (as seekToEnd) when there
+   * is none before it (with read_committed, a record at or past the LSO does not count, as in Kafka).
+   */
   seekToTimestamp(timestamp: number, tps?: readonly TopicPartition[]): void {
     this.checkOpen();
     for (const state of this.statesOf(tps)) {
-      this.setPosition(state, state.log.offsetForTimestamp(timestamp) ?? state.log.logEndOffset());
+      const end = this.endOf(state);
+      const found = state.log.offsetForTimestamp(timestamp);
+      this.setPosition(state, found === null || found > end ? end : found);
     }
     this.wake();
   }
@@ -151,6 +170,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   position(tp: TopicPartition): number {
     this.checkOpen();
     return this.ensurePosition(this.stateOf(tp));
+  }
+
+  /**
+   * How far `tp`'s position is behind the end (Kafka's consumer lag): last stable offset − position
+   * with read_committed, log end offset − position with read_uncommitted; never below 0. Resolves a
+   * missing position first, as position() does.
+   */
+  currentLag(tp: TopicPartition): number {
+    this.checkOpen();
+    const state = this.stateOf(tp);
+    return Math.max(0, this.endOf(state) - this.ensurePosition(state));
   }
 
   /**
@@ -391,7 +421,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
         if (state.waitingAt === offset) state.waitingAt = null;
         this.wake();
       };
-      state.log.waitForData(offset, this.waiterAbort.signal).then(done, done);
+      state.log.waitForData(offset, this.waiterAbort.signal, this.options.isolationLevel).then(done, done);
     }
   }
 
@@ -424,7 +454,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
 
   /** Moves buffered records of one partition into `out`, reading from the log when the buffer is empty. */
   private fetchFrom(state: PartitionState, out: Array<ConsumerRecord<K, V>>, maxRecords: number): void {
-    if (state.next >= state.buffered.length) this.readInto(state);
+    // A read may hold nothing to return but still move the position (markers, aborted batches): read on.
+    for (let reads = 0; state.next >= state.buffered.length && reads < MAX_EMPTY_READS; reads++) {
+      const before = state.position;
+      this.readInto(state);
+      if (state.buffered.length > 0) break;
+      state.position = Math.max(state.position ?? 0, state.bufferEnd);
+      if (state.position === before) break;
+    }
     const { buffered } = state;
     while (out.length < maxRecords && state.next < buffered.length) {
       const record = buffered[state.next]!;
@@ -441,21 +478,25 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   /** Reads and decodes the batches at the partition's position into its buffer. */
   private readInto(state: PartitionState): void {
     const position = this.ensurePosition(state);
-    let result;
+    const committed = this.options.isolationLevel === 'read_committed';
+    // The LSO falls on a batch boundary: reading only batches below it never splits a batch.
+    const maxOffset = committed ? state.log.lastStableOffset() : undefined;
+    let result: ReadResult;
     try {
-      result = state.log.read(position, this.options.maxBytes);
+      result = state.log.read(position, this.options.maxBytes, maxOffset);
     } catch (err) {
       if (!isEddyError(err, 'ERR_OFFSET_OUT_OF_RANGE')) throw err;
       this.reset(state, err);
-      result = state.log.read(state.position!, this.options.maxBytes);
+      result = state.log.read(state.position!, this.options.maxBytes, maxOffset);
     }
     const from = state.position!;
-    const { bytes } = result;
+    const { bytes, nextOffset } = result;
     if (bytes.length === 0) return;
 
     let decoded;
     try {
-      decoded = decodeFetched(bytes, from, state.topic, state.partition);
+      const aborted = committed ? () => state.log.abortedTransactions(from, nextOffset) : null;
+      decoded = decodeFetched(bytes, from, state.topic, state.partition, aborted);
     } catch (err) {
       throw this.withPartition(err, state, from);
     }
@@ -514,7 +555,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
         this.setPosition(state, state.log.logStartOffset());
         return;
       case 'latest':
-        this.setPosition(state, state.log.logEndOffset());
+        this.setPosition(state, this.endOf(state));
         return;
       case 'none':
         throw cause ?? new EddyError('ERR_OFFSET_OUT_OF_RANGE', `${state.topic}-${state.partition} has no position and autoOffsetReset is 'none'`, {
@@ -522,6 +563,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
           partition: state.partition,
         });
     }
+  }
+
+  /** Where 'latest' and seekToEnd() go, and what lag is measured against, for the isolation level. */
+  private endOf(state: PartitionState): number {
+    return this.options.isolationLevel === 'read_committed' ? state.log.lastStableOffset() : state.log.logEndOffset();
   }
 
   private setPosition(state: PartitionState, offset: number): void {

@@ -3,14 +3,16 @@
  *
  * Fetched bytes are whole stored batches, the first possibly starting before the position. Every
  * batch's CRC is checked before its records are used (the log checks too; a consumer may one day read
- * from elsewhere), control batches are skipped, and records below the position are dropped. Damage
- * after at least one good batch ends the result early: the reader gets what precedes it and the error
- * on its next read, at exactly the damaged offset.
+ * from elsewhere), control batches (transaction markers) are skipped, and records below the position
+ * are dropped. A read_committed reader also skips the transactional batches of aborted transactions:
+ * a batch of producer P is aborted when an aborted transaction of P has firstOffset <= baseOffset <
+ * lastOffset (the abort marker). Damage after at least one good batch ends the result early: the
+ * reader gets what precedes it and the error on its next read, at exactly the damaged offset.
  */
 import { EddyError } from '../errors.js';
-import { batchesIn, batchIsControl, batchTimestampType, decodeRecords, verifyBatch } from '../record/record-batch.js';
+import { batchesIn, batchIsControl, batchIsTransactional, batchTimestampType, decodeRecords, verifyBatch } from '../record/record-batch.js';
 import type { RecordFactory } from '../record/record-codec.js';
-import type { PartitionLogAccess } from './log-access.js';
+import type { AbortedTransaction, PartitionLogAccess } from './log-access.js';
 import type { ConsumerRecord } from './types.js';
 
 /** A record as decoded, keys and values still bytes: handed out as is when no serde is configured. */
@@ -36,12 +38,47 @@ export class PartitionState {
 }
 
 
+/** Tells, batch by batch in offset order, whether a transactional batch belongs to an aborted transaction. */
+class AbortedBatches {
+  private list: readonly AbortedTransaction[] | null = null;
+  /** Index of the first entry (sorted by firstOffset) not yet reached by the batches looked at. */
+  private next = 0;
+  /** Producer id → abort-marker offset of its latest aborted transaction reached so far. */
+  private readonly reached = new Map<number, number>();
+
+  constructor(private readonly load: () => readonly AbortedTransaction[]) {}
+
+  /** `baseOffset` must not decrease from call to call. */
+  isAborted(producerId: number, baseOffset: number): boolean {
+    const list = (this.list ??= this.load());
+    while (this.next < list.length && list[this.next]!.firstOffset <= baseOffset) {
+      const aborted = list[this.next++]!;
+      // A producer's transactions do not overlap: a later one replaces the earlier, which ended before it.
+      this.reached.set(aborted.producerId, aborted.lastOffset);
+    }
+    const markerOffset = this.reached.get(producerId);
+    return markerOffset !== undefined && baseOffset < markerOffset;
+  }
+}
+
 /**
  * Decodes the batches in `bytes` into records at or after `from`. Returns the records and the offset
- * after the last batch looked at (control batches included), where the position moves once the
- * records are delivered. Throws when not even the first batch is usable.
+ * after the last batch looked at (control batches and aborted batches included), where the position
+ * moves once the records are delivered. Throws when not even the first batch is usable.
+ *
+ * `abortedTransactions` (read_committed only; null reads everything) lists the aborted transactions
+ * over the fetched range, sorted by firstOffset; it is called at most once, and only when a
+ * transactional data batch is met. Plain batches cost one attribute test each: no work per record.
  */
-export function decodeFetched(bytes: Buffer, from: number, topic: string, partition: number): { records: RawRecord[]; end: number } {
+export function decodeFetched(
+  bytes: Buffer,
+  from: number,
+  topic: string,
+  partition: number,
+  abortedTransactions: (() => readonly AbortedTransaction[]) | null = null,
+): { records: RawRecord[]; end: number } {
+  // Created at the first transactional batch: a fetch of plain batches allocates nothing for it.
+  let aborted: AbortedBatches | null = null;
   const records: RawRecord[] = [];
   let end = from;
   let sawBatch = false;
@@ -51,7 +88,10 @@ export function decodeFetched(bytes: Buffer, from: number, topic: string, partit
       const batchEnd = header.baseOffset + header.lastOffsetDelta + 1;
       if (batchEnd <= from) continue;
       verifyBatch(bytes, pos, size);
-      if (!batchIsControl(header.attributes)) {
+      const skipped = batchIsControl(header.attributes)
+        || (abortedTransactions !== null && batchIsTransactional(header.attributes)
+          && (aborted ??= new AbortedBatches(abortedTransactions)).isAborted(header.producerId, header.baseOffset));
+      if (!skipped) {
         const timestampType = batchTimestampType(header.attributes);
         // Decoded straight into the consumer's record shape: no intermediate object per record.
         // Under LogAppendTime the decoder already reports maxTimestamp for every record.

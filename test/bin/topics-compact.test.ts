@@ -30,7 +30,7 @@ test('topics compact cleans a compacted topic with progress on stderr; describe 
   t.is(p0?.segments, 5, `segments ${p0?.segments}`);
   t.is(p0?.dirtyRatio, 1, 'never cleaned: all closed segments are dirty');
   const text = await runEddy(['topics', 'describe', 'profiles', ...d]);
-  t.regex(text.stdout, /\nPARTITION +LOG-START-OFFSET +LOG-END-OFFSET +SIZE +SEGMENTS +DIRTY-RATIO\n0 +0 +400 +\d+ +\d+ +1\.00\n$/);
+  t.regex(text.stdout, /\nPARTITION +LOG-START-OFFSET +LOG-END-OFFSET +LAST-STABLE-OFFSET +SIZE +SEGMENTS +DIRTY-RATIO\n0 +0 +400 +400 +\d+ +\d+ +1\.00\n$/);
 
   const compacted = await runEddy(['topics', 'compact', 'profiles', ...d]);
   t.is(compacted.code, 0, compacted.stderr);

@@ -22,7 +22,7 @@ test('create, list, describe (json and text), alter, add-partitions, delete', as
   t.is(json.code, 0, json.stderr);
   const description = JSON.parse(json.stdout) as { name: string; partitions: unknown[]; config: Record<string, string> };
   t.is(description.name, 'orders');
-  t.deepEqual(description.partitions, [0, 1, 2].map((partition) => ({ partition, logStartOffset: 0, logEndOffset: 0, bytes: 0, segments: 1 })));
+  t.deepEqual(description.partitions, [0, 1, 2].map((partition) => ({ partition, logStartOffset: 0, logEndOffset: 0, lastStableOffset: 0, bytes: 0, segments: 1 })));
   t.is(description.config['retention.ms'], '86400000');
   t.deepEqual(Object.keys(json.stdout.trim().split('\n')), ['0'], 'one JSON document on one line');
 
@@ -30,7 +30,7 @@ test('create, list, describe (json and text), alter, add-partitions, delete', as
   t.is(text.code, 0, text.stderr);
   t.regex(text.stdout, /^Topic: orders\tPartitionCount: 3\n/);
   t.regex(text.stdout, /\n {2}retention\.ms=86400000\n/);
-  t.regex(text.stdout, /\nPARTITION +LOG-START-OFFSET +LOG-END-OFFSET +SIZE +SEGMENTS\n0 +0 +0 +0 +1\n1 +0 +0 +0 +1\n2 +0 +0 +0 +1\n$/);
+  t.regex(text.stdout, /\nPARTITION +LOG-START-OFFSET +LOG-END-OFFSET +LAST-STABLE-OFFSET +SIZE +SEGMENTS\n0 +0 +0 +0 +0 +1\n1 +0 +0 +0 +0 +1\n2 +0 +0 +0 +0 +1\n$/);
 
   const altered = await runEddy(['topics', 'alter', 'orders', '--config', 'cleanup.policy=compact', '--delete-config', 'retention.ms', ...d]);
   t.is(altered.code, 0, altered.stderr);

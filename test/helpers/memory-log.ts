@@ -11,6 +11,15 @@
  *   [logStartOffset, logEndOffset].
  * - `offsetForTimestamp()` decodes the stored records and answers with the first offset at or after
  *   logStartOffset whose timestamp is >= the target.
+ * - Transactions, as far as readers see them: a transactional data batch opens a transaction for its
+ *   producer id (if none is open), an abort or commit marker (a transactional control batch, stored
+ *   with `appendRaw`) closes it; an abort marker adds `{ producerId, firstOffset, lastOffset }` to the
+ *   aborted list. `lastStableOffset()` is the first offset of the oldest open transaction (the log
+ *   end when none is open); `read(offset, maxBytes, maxOffset)` returns only batches starting below
+ *   maxOffset; `waitForData(offset, signal, 'read_committed')` waits for the LSO to pass offset. No
+ *   producer-state checks (epochs, sequences): that is core/log's job.
+ * - `transactions` is a minimal coordinator fake: `initProducerId` hands out increasing producer ids
+ *   with epoch 0; every other call fails with ERR_TRANSACTION_STATE_INVALID.
  *
  * Hooks for tests: `failNextAppend`/`failNextFlush`, `appendRaw` (control or hand-made batches),
  * `records()` (everything stored, decoded),
@@ -18,9 +27,19 @@
  * `appendCount`/`flushCount`, `pendingWaiters()`.
  */
 import { ManualClock, type Clock } from '../../core/clock.js';
-import type { AppendResult, LogAccess, PartitionLogAccess, ReadResult } from '../../core/client/log-access.js';
+import type {
+  AbortedTransaction,
+  AppendResult,
+  IsolationLevel,
+  LogAccess,
+  PartitionLogAccess,
+  ProducerIdAndEpoch,
+  ReadResult,
+  TransactionAccess,
+} from '../../core/client/log-access.js';
 import { EddyError } from '../../core/errors.js';
-import { batchIsControl, decodeRecords, readBatchHeader, setBaseOffset, setLogAppendTime, verifyBatch } from '../../core/record/record-batch.js';
+import { decodeControlRecord } from '../../core/record/control-record.js';
+import { batchIsControl, batchIsTransactional, decodeRecords, readBatchHeader, setBaseOffset, setLogAppendTime, verifyBatch } from '../../core/record/record-batch.js';
 import type { LogRecord, TimestampType } from '../../core/record/record.js';
 
 export interface StoredBatch {
@@ -39,7 +58,11 @@ export class MemoryPartitionLog implements PartitionLogAccess {
   flushCount = 0;
   private startOffset = 0;
   private endOffset = 0;
-  private waiters: Array<{ offset: number; resolve: () => void }> = [];
+  private waiters: Array<{ offset: number; isolationLevel: IsolationLevel; resolve: () => void }> = [];
+  /** Open transactions: producer id → offset of the transaction's first batch here. */
+  private readonly openTransactions = new Map<number, number>();
+  /** Transactions ended by an abort marker, in marker order (so also by firstOffset per producer). */
+  private aborted: AbortedTransaction[] = [];
   private nextAppendError: unknown = null;
   private nextFlushError: unknown = null;
   closed = false;
@@ -95,10 +118,43 @@ export class MemoryPartitionLog implements PartitionLogAccess {
     const lastOffset = baseOffset + header.lastOffsetDelta;
     this.batches.push({ baseOffset, lastOffset, bytes });
     this.endOffset = lastOffset + 1;
-    const ready = this.waiters.filter((w) => w.offset < this.endOffset);
-    this.waiters = this.waiters.filter((w) => w.offset >= this.endOffset);
+    if (batchIsTransactional(header.attributes)) this.trackTransaction(bytes, baseOffset);
+    const ready = this.waiters.filter((w) => w.offset < this.bound(w.isolationLevel));
+    this.waiters = this.waiters.filter((w) => w.offset >= this.bound(w.isolationLevel));
     for (const w of ready) w.resolve();
     return { baseOffset, lastOffset, logAppendTime, timestampType: this.timestampType };
+  }
+
+  private trackTransaction(bytes: Buffer, baseOffset: number): void {
+    const header = readBatchHeader(bytes, 0);
+    const { producerId } = header;
+    if (!batchIsControl(header.attributes)) {
+      if (!this.openTransactions.has(producerId)) this.openTransactions.set(producerId, baseOffset);
+      return;
+    }
+    const [record] = decodeRecords(bytes, header);
+    const marker = record === undefined ? null : decodeControlRecord(record);
+    const firstOffset = this.openTransactions.get(producerId);
+    if (marker === null || marker.type === 'unknown' || firstOffset === undefined) return;
+    this.openTransactions.delete(producerId);
+    if (marker.type === 'abort') this.aborted.push({ producerId, firstOffset, lastOffset: baseOffset });
+  }
+
+  lastStableOffset(): number {
+    let lso = this.endOffset;
+    for (const first of this.openTransactions.values()) lso = Math.min(lso, first);
+    return lso;
+  }
+
+  abortedTransactions(from: number, to: number): AbortedTransaction[] {
+    return this.aborted
+      .filter((a) => a.lastOffset >= from && a.firstOffset < to)
+      .map((a) => ({ ...a }))
+      .sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  private bound(isolationLevel: IsolationLevel): number {
+    return isolationLevel === 'read_committed' ? this.lastStableOffset() : this.endOffset;
   }
 
   async flush(): Promise<void> {
@@ -112,7 +168,7 @@ export class MemoryPartitionLog implements PartitionLogAccess {
     }
   }
 
-  read(offset: number, maxBytes: number): ReadResult {
+  read(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER): ReadResult {
     this.checkOpen();
     if (offset < this.startOffset || offset > this.endOffset) {
       throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${this.startOffset}, ${this.endOffset}]`, {
@@ -126,6 +182,7 @@ export class MemoryPartitionLog implements PartitionLogAccess {
     let nextOffset = offset;
     for (const batch of this.batches) {
       if (batch.lastOffset < offset) continue;
+      if (batch.baseOffset >= maxOffset) break;
       if (parts.length > 0 && size + batch.bytes.length > maxBytes) break;
       parts.push(batch.bytes);
       size += batch.bytes.length;
@@ -147,15 +204,23 @@ export class MemoryPartitionLog implements PartitionLogAccess {
     return null;
   }
 
-  waitForData(offset: number): Promise<void> {
-    if (this.closed || this.endOffset > offset) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ offset, resolve }));
+  waitForData(offset: number, signal?: AbortSignal, isolationLevel: IsolationLevel = 'read_uncommitted'): Promise<void> {
+    if (this.closed || signal?.aborted === true || this.bound(isolationLevel) > offset) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { offset, isolationLevel, resolve };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, { once: true });
+    });
   }
 
   /** Moves logStartOffset forward like retention or DeleteRecords; drops batches wholly below it. */
   deleteRecordsBefore(offset: number): void {
     this.startOffset = Math.min(Math.max(this.startOffset, offset), this.endOffset);
     while (this.batches.length > 0 && this.batches[0]!.lastOffset < this.startOffset) this.batches.shift();
+    this.aborted = this.aborted.filter((a) => a.lastOffset >= this.startOffset);
   }
 
   /** Every stored data record, decoded (control batches left out). */
@@ -187,9 +252,39 @@ export interface MemoryLogOptions {
   defaultPartitions?: number;
 }
 
+/** TEST DOUBLE: a transaction coordinator that only hands out producer ids (see the file comment). */
+export class MemoryTransactions implements TransactionAccess {
+  private nextProducerId = 1000;
+
+  initProducerId(): Promise<ProducerIdAndEpoch> {
+    return Promise.resolve({ producerId: this.nextProducerId++, producerEpoch: 0 });
+  }
+
+  addPartitionsToTxn(): Promise<void> {
+    return unsupported('addPartitionsToTxn');
+  }
+
+  addOffsetsToTxn(): Promise<void> {
+    return unsupported('addOffsetsToTxn');
+  }
+
+  txnOffsetCommit(): Promise<void> {
+    return unsupported('txnOffsetCommit');
+  }
+
+  endTxn(): Promise<{ producerEpoch: number }> {
+    return unsupported('endTxn');
+  }
+}
+
+function unsupported(call: string): Promise<never> {
+  return Promise.reject(new EddyError('ERR_TRANSACTION_STATE_INVALID', `The memory log's transaction fake does not support ${call}()`));
+}
+
 /** TEST DOUBLE: see the file comment. */
 export class MemoryLog implements LogAccess {
   readonly clock: Clock;
+  readonly transactions = new MemoryTransactions();
   private readonly defaultPartitions: number;
   private readonly topics = new Map<string, MemoryPartitionLog[]>();
 

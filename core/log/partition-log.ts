@@ -165,6 +165,16 @@ export class PartitionLog implements PartitionLogAccess {
 
   /** Applies the batches of `segment` at or after `from` to the producer state; returns how many had a producer id. */
   private replaySegment(segment: LogSegment, from: number): number {
+    try {
+      return this.replayBatches(segment, from);
+    } catch {
+      // Damage (below the recovery point, where loading keeps every byte): what precedes it counts;
+      // reads report the damage itself.
+      return 0;
+    }
+  }
+
+  private replayBatches(segment: LogSegment, from: number): number {
     let position = segment.baseOffset >= from ? 0 : segment.locate(from).position;
     let replayed = 0;
     while (position < segment.size) {
@@ -172,7 +182,8 @@ export class PartitionLog implements PartitionLogAccess {
       if (first === null) break;
       const bytes = segment.readBytes(position, Math.max(REPLAY_CHUNK, first.size));
       let used = 0;
-      for (const { position: at, size, header } of batchesIn(bytes, 0)) {
+      for (const { position: at, size } of batchesIn(bytes, 0)) {
+        const header = verifyBatch(bytes, at, size);
         used = at + size;
         const lastOffset = header.baseOffset + header.lastOffsetDelta;
         if (lastOffset < from || header.producerId < 0) continue;

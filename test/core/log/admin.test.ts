@@ -64,8 +64,8 @@ test('create, list, describe, alter, add partitions and delete through eddy.admi
   t.deepEqual(Object.keys(created).sort(), ['config', 'name', 'partitions']);
   t.is(created.name, a);
   t.deepEqual(created.partitions, [
-    { partition: 0, logStartOffset: 0, logEndOffset: 0, bytes: 0, segments: 1 },
-    { partition: 1, logStartOffset: 0, logEndOffset: 0, bytes: 0, segments: 1 },
+    { partition: 0, logStartOffset: 0, logEndOffset: 0, lastStableOffset: 0, bytes: 0, segments: 1 },
+    { partition: 1, logStartOffset: 0, logEndOffset: 0, lastStableOffset: 0, bytes: 0, segments: 1 },
   ]);
   t.deepEqual(Object.keys(created.config).sort(), Object.keys(TOPIC_CONFIG_DEFS).sort());
   t.is(created.config['retention.ms'], '86400000');
@@ -77,7 +77,7 @@ test('create, list, describe, alter, add partitions and delete through eddy.admi
   const log = eddy.partitionLog(a, 1);
   log.append(batchOf(0, 3));
   const described = await eddy.admin.describeTopic(a);
-  t.deepEqual(described.partitions[1], { partition: 1, logStartOffset: 0, logEndOffset: 3, bytes: log.sizeInBytes(), segments: 1 });
+  t.deepEqual(described.partitions[1], { partition: 1, logStartOffset: 0, logEndOffset: 3, lastStableOffset: 3, bytes: log.sizeInBytes(), segments: 1 });
   t.true(log.sizeInBytes() > 0);
   t.is(described.partitions[0]?.logEndOffset, 0);
 
@@ -261,7 +261,7 @@ test('delete removes the directories; recreating the name starts empty at offset
 
   const again = await eddy.admin.createTopic(topic);
   t.is(again.partitions.length, 1);
-  t.deepEqual(again.partitions[0], { partition: 0, logStartOffset: 0, logEndOffset: 0, bytes: 0, segments: 1 });
+  t.deepEqual(again.partitions[0], { partition: 0, logStartOffset: 0, logEndOffset: 0, lastStableOffset: 0, bytes: 0, segments: 1 });
   t.is(again.config['segment.bytes'], TOPIC_CONFIG_DEFS['segment.bytes'].default, 'the old overrides are gone');
   t.deepEqual(fs.readdirSync(path.join(dataDir, `${topic}-0`)).filter((f) => f.endsWith('.log')), ['00000000000000000000.log']);
   const [meta] = await eddy.producer().send({ topic, messages: [{ value: 'fresh' }] });
@@ -402,7 +402,10 @@ test('producing to a missing topic auto-creates it with num.partitions', async (
 test('auto.create.topics.enable false makes producing to a missing topic ERR_TOPIC_NOT_FOUND', async (t) => {
   const { eddy, dataDir } = await open(t, { config: { 'auto.create.topics.enable': false } });
   const topic = uniqueTopic('adm-noauto');
-  await rejectsAndChangesNothing(t, dataDir, () => eddy.producer().send({ topic, messages: [{ value: 'x' }] }), 'ERR_TOPIC_NOT_FOUND', 'send');
+  // The producer takes its producer id (a block of ids is recorded in the data directory) first.
+  const producer = eddy.producer();
+  await new Promise((resolve) => setImmediate(resolve));
+  await rejectsAndChangesNothing(t, dataDir, () => producer.send({ topic, messages: [{ value: 'x' }] }), 'ERR_TOPIC_NOT_FOUND', 'send');
   t.deepEqual(await eddy.admin.listTopics(), []);
   await eddy.admin.createTopic(topic);
   const [meta] = await eddy.producer().send({ topic, messages: [{ value: 'x' }] });

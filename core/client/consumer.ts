@@ -248,13 +248,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * group it first commits what was processed (autoCommit), runs onPartitionsRevoked, and leaves
    * the group (a static member stays until its session times out). Idempotent.
    */
+  private revokingOnClose = false;
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     // Drop this consumer's waiters from the logs, or they would stay until the next append.
     this.waiterAbort.abort();
     this.wake();
-    await this.session.close();
+    // onPartitionsRevoked runs inside session.close() and may commit (as Kafka's close allows).
+    this.revokingOnClose = true;
+    try {
+      await this.session.close();
+    } finally {
+      this.revokingOnClose = false;
+    }
   }
 
   /**
@@ -306,7 +314,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * ERR_GROUP_ILLEGAL_GENERATION / ERR_GROUP_UNKNOWN_MEMBER / ERR_GROUP_REBALANCE_IN_PROGRESS.
    */
   async commit(offsets?: ReadonlyArray<TopicPartitionOffset & { metadata?: string }>): Promise<void> {
-    this.checkOpen();
+    if (!this.revokingOnClose) this.checkOpen();
     await this.session.commit(offsets);
   }
 

@@ -15,12 +15,16 @@
  * may become negative, which the zigzag varlong carries), so every record keeps its own timestamp.
  * Later passes drop the batch's tombstones once the horizon has passed.
  *
+ * The same delete horizon delays the removal of transaction markers (Kafka piggy-backs on it too):
+ * a marker whose transaction has no data left is stamped first and removed after the horizon.
+ *
  * A batch left with no records is written as an empty batch (recordCount 0, no codec) only where
- * the cleaner must keep the offset range's end (the last batch of a cleaned segment group).
+ * the cleaner must keep the offset range's end (the last batch of a cleaned segment group); see
+ * {@link emptyBatchSpanning}.
  */
 import { compress, compressionFromAttributes } from '../../record/compression.js';
 import { writeInt64BE } from '../../record/int64.js';
-import { ATTR_COMPRESSION_MASK, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, BATCH_HEADER_SIZE, computeBatchCrc, LOG_OVERHEAD } from '../../record/record-batch.js';
+import { ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_DELETE_HORIZON, ATTR_TIMESTAMP_TYPE, ATTR_TRANSACTIONAL, BATCH_HEADER_SIZE, computeBatchCrc, LOG_OVERHEAD } from '../../record/record-batch.js';
 import type { BatchHeader, LogRecord } from '../../record/record.js';
 import { sizeOfRecordBody, writeRecord } from '../../record/record-codec.js';
 import { sizeOfVarint } from '../../record/varint.js';
@@ -82,4 +86,14 @@ export function rebuildBatch(header: BatchHeader, records: readonly LogRecord[],
   section.copy(batch, BATCH_HEADER_SIZE);
   batch.writeUInt32BE(computeBatchCrc(batch, 0, batch.length - LOG_OVERHEAD), 17);
   return batch;
+}
+
+/**
+ * An empty batch with the offsets, producer id, epoch and sequence of `header`, neither transactional
+ * nor control: it only keeps a segment's offset span. Were it transactional, a replay of the log
+ * from its start (a lost producer snapshot) would take it for the start of a transaction whose
+ * marker the cleaner may since have removed, and the last stable offset would never move again.
+ */
+export function emptyBatchSpanning(header: BatchHeader): Buffer {
+  return rebuildBatch({ ...header, attributes: header.attributes & ~(ATTR_TRANSACTIONAL | ATTR_CONTROL) }, [], null);
 }

@@ -11,9 +11,12 @@
  *
  *     logStart ... clean ... firstDirty ... dirty (cleanable) ... firstUncleanable ... active segment
  *
- * firstUncleanable is the active segment's base offset, or earlier: the base of the first segment
- * holding a record younger than min.compaction.lag.ms. The dirty ratio is
- * dirty bytes / (clean + dirty bytes), counted in whole segments as Kafka does.
+ * firstUncleanable is the active segment's base offset, or earlier: the base of the segment holding
+ * the last stable offset (a transaction's records can be judged only once it has ended; like Kafka,
+ * cleaning stops at that segment's start), or of the first segment holding a record younger than
+ * min.compaction.lag.ms; never below firstDirty. The dirty ratio is
+ * dirty bytes / (clean + dirty bytes), counted in whole segments as Kafka does; an empty dirty range
+ * counts no bytes, even when firstDirty falls inside a segment.
  *
  * Tombstone deadlines: each pass reports the earliest delete horizon left in the log; once the clock
  * passes it, the log is cleaned even with nothing dirty, so tombstones go on time. That deadline is
@@ -74,16 +77,24 @@ export class CleanerManager {
     const closed = segments.slice(0, -1);
     const firstDirtyOffset = this.firstDirtyOffset(log);
     let firstUncleanableOffset = (segments[segments.length - 1] as LogSegment).baseOffset;
+    const stable = log.lastStableOffset();
+    if (stable < firstUncleanableOffset) {
+      // An open transaction started in a closed segment (or before the log start, where retention
+      // took its first batches: then nothing is cleanable until it ends).
+      firstUncleanableOffset = closed.findLast((s) => s.baseOffset <= stable)?.baseOffset ?? (segments[0] as LogSegment).baseOffset;
+    }
     if (config.minCompactionLagMs > 0) {
       const young = closed.find((s) => s.nextOffset > firstDirtyOffset && s.maxTimestampSoFar > now - config.minCompactionLagMs);
-      if (young !== undefined) firstUncleanableOffset = Math.max(firstDirtyOffset, young.baseOffset);
+      if (young !== undefined) firstUncleanableOffset = Math.min(firstUncleanableOffset, young.baseOffset);
     }
+    firstUncleanableOffset = Math.max(firstDirtyOffset, firstUncleanableOffset);
+    const dirtyRange = firstUncleanableOffset > firstDirtyOffset;
     let cleanBytes = 0;
     let cleanableBytes = 0;
     let firstDirtySegment: LogSegment | undefined;
     for (const segment of closed) {
       if (segment.baseOffset < firstDirtyOffset) cleanBytes += segment.size;
-      if (segment.nextOffset > firstDirtyOffset && segment.baseOffset < firstUncleanableOffset) {
+      if (dirtyRange && segment.nextOffset > firstDirtyOffset && segment.baseOffset < firstUncleanableOffset) {
         cleanableBytes += segment.size;
         firstDirtySegment ??= segment;
       }

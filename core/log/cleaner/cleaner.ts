@@ -5,33 +5,43 @@
  *      [firstDirtyOffset, firstUncleanableOffset), batch by batch, until the map's budget is used up;
  *      `endOffset` is where it stopped (the end of the range when everything fitted). The rest of the
  *      dirty section waits for the next pass, so memory stays bounded however many keys there are.
+ *      Aborted transactional batches do not enter the map: a key whose only newer value was aborted
+ *      keeps its older committed one.
  *   2. Take the closed segments with base offsets below `endOffset` (from the log start: the clean
  *      section is re-cleaned too, as in Kafka), group consecutive ones whose total size fits
  *      `segment.bytes` and the index limits, and write each group as one `.cleaned` segment holding,
  *      of the batches below `endOffset`, only the records to retain:
+ *        - a batch of an aborted transaction goes whole (cleaned-transaction-metadata.ts);
  *        - a record whose key maps to a later offset goes (a newer value exists);
  *        - a record without a key goes (a compacted topic refuses them; older data may hold some);
  *        - a tombstone stays until its batch's delete horizon has passed (cleaned-batch.ts): the
  *          first pass that retains it stamps `now + delete.retention.ms` into the batch;
- *        - control batches, and batches at or past `endOffset`, are copied as they are.
- *      Offsets never change; a group's last batch is always kept (empty if nothing in it survives) so
- *      the cleaned segment spans exactly the offsets of the group it replaces.
+ *        - a transaction marker stays while data of its transaction is left; after that it gets a
+ *          delete horizon the same way, and goes on the first pass after it (Kafka's rule);
+ *        - batches at or past `endOffset` are copied as they are.
+ *      Offsets never change; a group's last batch is always kept (as an empty, non-transactional
+ *      batch if nothing in it survives) so the cleaned segment spans exactly the offsets of the
+ *      group it replaces. The cleaned segment's aborted-transaction index keeps the entries of the
+ *      abort markers it keeps whose transaction still has data (those at or past `endOffset`).
  *   3. Swap each cleaned segment in (segment-swap.ts: crash-safe, one synchronous turn).
  *   4. The caller records `endOffset` as the new first dirty offset.
+ *
+ * Transactions: nothing at or past the last stable offset is judged (the manager ends the range
+ * before it, and the pass checks again), so every transactional batch the pass looks at belongs to a
+ * transaction that has ended, and every aborted one has its entry in the aborted-transaction index.
  *
  * The work runs in slices of about `sliceMs` (TimeSlicer), so appends and reads interleave with it;
  * appends only touch the active segment, which is never cleaned. A pass whose log is closed, or whose
  * segments retention removed meanwhile, is abandoned without touching the log.
- *
- * Not done (yet): removal of aborted transactional data and of empty control batches; Kafka's cleaner
- * does both once transactions exist.
  */
 import { EddyError } from '../../errors.js';
-import { batchesIn, batchIsControl, decodeRecords, forEachRecordKey, verifyBatch } from '../../record/record-batch.js';
+import { decodeControlRecord } from '../../record/control-record.js';
+import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, forEachRecordKey, verifyBatch } from '../../record/record-batch.js';
 import type { BatchHeader, LogRecord } from '../../record/record.js';
 import { LogSegment } from '../log-segment.js';
 import { foregroundActivity, type PartitionLog } from '../partition-log.js';
-import { deleteHorizonOf, rebuildBatch } from './cleaned-batch.js';
+import { deleteHorizonOf, emptyBatchSpanning, rebuildBatch } from './cleaned-batch.js';
+import { CleanedTransactionMetadata } from './cleaned-transaction-metadata.js';
 import { OffsetMap } from './offset-map.js';
 import { CLEANED_SUFFIX, discardCleaned, swapSegments, type CrashHook } from './segment-swap.js';
 import { TimeSlicer } from './time-slicer.js';
@@ -71,7 +81,11 @@ export interface CleanResult {
   bytesWritten: number;
   recordsRead: number;
   recordsRemoved: number;
-  /** The earliest delete horizon of a tombstone left in the log (null: none). */
+  /** Records of aborted transactions removed (also counted in recordsRemoved). */
+  abortedRecordsRemoved: number;
+  /** Transaction markers removed after their delete horizon. */
+  markersRemoved: number;
+  /** The earliest delete horizon of a tombstone or marker left in the log (null: none). */
   earliestDeleteHorizon: number | null;
   /** True when the pass was abandoned (log closed, segments removed meanwhile, or told to stop). */
   aborted: boolean;
@@ -127,7 +141,7 @@ export class Cleaner {
    */
   async clean(log: PartitionLog, range: CleanRange, now: number, onProgress?: (p: CleanProgress) => void, shouldStop: () => boolean = () => false): Promise<CleanResult> {
     const slicer = new TimeSlicer({ sliceMs: this.sliceMs, activity: () => foregroundActivity.appends });
-    const result: CleanResult = { endOffset: range.firstDirtyOffset, groups: [], bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRemoved: 0, earliestDeleteHorizon: null, aborted: false };
+    const result: CleanResult = { endOffset: range.firstDirtyOffset, groups: [], bytesRead: 0, bytesWritten: 0, recordsRead: 0, recordsRemoved: 0, abortedRecordsRemoved: 0, markersRemoved: 0, earliestDeleteHorizon: null, aborted: false };
     const checkpoint = async (): Promise<void> => {
       if (slicer.due) await slicer.yieldNow();
       if (shouldStop() || log.isClosed || log.isFailed) throw new CleanAborted();
@@ -138,6 +152,13 @@ export class Cleaner {
       const map = new OffsetMap(this.options.dedupeBufferBytes);
       result.endOffset = await this.buildOffsetMap(log, range, map, result, checkpoint, onProgress);
       this.options.crashAt?.('map-built');
+      // The LSO only moves forward (a new transaction starts at the log end, past every closed
+      // segment), so the one read now bounds what this pass may judge for all of it. It is below
+      // endOffset only when the range given started past it (a first dirty offset checkpointed
+      // beyond an open transaction's start, after a restart that lost state): that part is clean.
+      const judgeBelow = Math.min(result.endOffset, log.lastStableOffset());
+      // One for the whole pass: it walks the log from its start, as a marker's decision needs.
+      const txns = new CleanedTransactionMetadata();
       const groups = this.groupSegments(log, result.endOffset);
       const total = groups.reduce((sum, g) => sum + g.reduce((s, seg) => s + seg.size, 0), 0);
       let done = 0;
@@ -145,7 +166,7 @@ export class Cleaner {
         await checkpoint();
         if (!log.holdsSegments(group)) throw new CleanAborted();
         const before = group.reduce((s, seg) => s + seg.size, 0);
-        writing = await this.cleanInto(log, group, map, result, now, checkpoint, (bytes) => onProgress?.({ phase: 'clean', bytesDone: done + bytes, bytesTotal: total }));
+        writing = await this.cleanInto(log, group, map, txns, judgeBelow, result, now, checkpoint, (bytes) => onProgress?.({ phase: 'clean', bytesDone: done + bytes, bytesTotal: total }));
         const cleaned = writing;
         const nextOffset = (group[group.length - 1] as LogSegment).nextOffset;
         this.options.crashAt?.('cleaned-written');
@@ -171,10 +192,16 @@ export class Cleaner {
     }
   }
 
-  /** Fills `map` from the dirty section; returns the offset it got to (the pass's endOffset). */
+  /**
+   * Fills `map` from the dirty section, leaving out aborted transactional batches; returns the offset
+   * it got to (the pass's endOffset). Never maps at or past the last stable offset.
+   */
   private async buildOffsetMap(log: PartitionLog, range: CleanRange, map: OffsetMap, result: CleanResult, checkpoint: () => Promise<void>, onProgress?: (p: CleanProgress) => void): Promise<number> {
-    const { firstDirtyOffset: from, firstUncleanableOffset: to } = range;
+    const from = range.firstDirtyOffset;
+    const to = Math.min(range.firstUncleanableOffset, log.lastStableOffset());
     if (from >= to) return from;
+    const txns = new CleanedTransactionMetadata();
+    txns.addAbortedTransactions(log.abortedTransactions(from, to));
     const segments = log.segmentsView().filter((s, i, all) => i < all.length - 1 && s.nextOffset > from && s.baseOffset < to);
     const total = segments.reduce((sum, s) => sum + s.size, 0);
     let done = 0;
@@ -183,7 +210,9 @@ export class Cleaner {
       for (const batch of storedBatches(segment, start)) {
         if (batch.header.baseOffset >= to) return to;
         result.bytesRead += batch.bytes.length;
-        if (batch.lastOffset < from || batchIsControl(batch.header.attributes)) continue;
+        const { attributes, producerId, baseOffset } = batch.header;
+        if (batch.lastOffset < from || batchIsControl(attributes)) continue;
+        if (batchIsTransactional(attributes) && txns.isAborted(producerId, baseOffset)) continue;
         const keys: string[] = [];
         const offsets: number[] = [];
         let cost = 0;
@@ -242,27 +271,63 @@ export class Cleaner {
     return groups;
   }
 
-  /** Writes the retained batches of `group` to a closed, fsynced `<base>.log.cleaned` segment. */
-  private async cleanInto(log: PartitionLog, group: readonly LogSegment[], map: OffsetMap, result: CleanResult, now: number, checkpoint: () => Promise<void>, progress: (bytes: number) => void): Promise<LogSegment> {
+  /**
+   * Writes the retained batches of `group` to a closed, fsynced `<base>.log.cleaned` segment (with a
+   * `<base>.txnindex.cleaned` when an abort marker whose transaction keeps data is in it). Batches at
+   * or past `judgeBelow` are copied as they are.
+   */
+  private async cleanInto(
+    log: PartitionLog,
+    group: readonly LogSegment[],
+    map: OffsetMap,
+    txns: CleanedTransactionMetadata,
+    judgeBelow: number,
+    result: CleanResult,
+    now: number,
+    checkpoint: () => Promise<void>,
+    progress: (bytes: number) => void,
+  ): Promise<LogSegment> {
     const base = (group[0] as LogSegment).baseOffset;
+    const groupEnd = (group[group.length - 1] as LogSegment).nextOffset;
     discardCleaned(log.dir, base); // leftovers of an earlier pass that stopped here
+    // Every aborted transaction that may have batches in the group, wherever its marker is.
+    txns.addAbortedTransactions(log.abortedTransactions(base, Math.min(groupEnd, judgeBelow)));
     const cleaned = LogSegment.create(log.dir, base, log.segmentOptionsForCleaner(), now, CLEANED_SUFFIX);
     const { deleteRetentionMs } = log.config;
-    const endOffset = result.endOffset;
+    /** Abort markers kept because their transaction still has data: their index entries stay. */
+    const abortsWithData = new Set<number>();
     let lastDropped: BatchHeader | null = null;
     let read = 0;
-    const write = (bytes: Buffer, header: BatchHeader, hasTombstone: boolean): void => {
+    const write = (bytes: Buffer, header: BatchHeader, awaitsHorizon: boolean): void => {
       cleaned.append(bytes, header.baseOffset + header.lastOffsetDelta, header.maxTimestamp);
       lastDropped = null;
       const horizon = deleteHorizonOf(header);
-      if (hasTombstone && horizon !== null && (result.earliestDeleteHorizon === null || horizon < result.earliestDeleteHorizon)) result.earliestDeleteHorizon = horizon;
+      if (awaitsHorizon && horizon !== null && (result.earliestDeleteHorizon === null || horizon < result.earliestDeleteHorizon)) result.earliestDeleteHorizon = horizon;
     };
     try {
       for (const segment of group) {
         for (const { bytes, header } of storedBatches(segment, 0)) {
           read += bytes.length;
-          if (batchIsControl(header.attributes) || header.baseOffset >= endOffset) {
+          const control = batchIsControl(header.attributes);
+          const transactional = batchIsTransactional(header.attributes);
+          if (header.baseOffset >= judgeBelow) {
+            if (control) txns.onMarker(header.producerId);
+            else if (transactional) txns.onDataKept(header.producerId);
             write(bytes, header, false);
+          } else if (control) {
+            const kept = this.cleanMarker(bytes, header, txns, now, deleteRetentionMs);
+            if (kept === null) {
+              result.markersRemoved++;
+              lastDropped = header;
+            } else {
+              if (kept.abortWithData) abortsWithData.add(header.baseOffset);
+              write(kept.bytes, kept.header, kept.awaitsHorizon);
+            }
+          } else if (transactional && txns.isAborted(header.producerId, header.baseOffset)) {
+            result.recordsRead += header.recordCount;
+            result.recordsRemoved += header.recordCount;
+            result.abortedRecordsRemoved += header.recordCount;
+            lastDropped = header;
           } else {
             const records = decodeRecords(bytes, header);
             result.recordsRead += records.length;
@@ -280,6 +345,7 @@ export class Cleaner {
               retained.push(record);
             }
             result.recordsRemoved += records.length - retained.length;
+            if (transactional && retained.length > 0) txns.onDataKept(header.producerId);
             const horizon = existingHorizon ?? (tombstones > 0 ? now + deleteRetentionMs : null);
             if (retained.length === 0) {
               // Also the empty batches earlier passes kept at group ends: only this group's end needs one.
@@ -297,8 +363,15 @@ export class Cleaner {
       }
       // Keep the group's offset span: the swap's recovery rule relies on the last batch being there.
       if (lastDropped !== null) {
-        const empty = rebuildBatch(lastDropped, [], null);
+        const empty = emptyBatchSpanning(lastDropped);
         write(empty, verifyBatch(empty), false);
+      }
+      // Index entries of the abort markers kept for their data, and of those this pass did not
+      // judge; the others' transactions have no batch left, so readers need no entry for them.
+      for (const segment of group) {
+        for (const entry of segment.txnIndex.entries) {
+          if (entry.lastOffset >= judgeBelow || abortsWithData.has(entry.lastOffset)) cleaned.txnIndex.append({ ...entry });
+        }
       }
       cleaned.onBecomeInactive();
       await cleaned.flush(true);
@@ -309,5 +382,28 @@ export class Cleaner {
       discardCleaned(log.dir, base);
       throw err;
     }
+  }
+
+  /**
+   * The fate of a marker below the judged limit: null when it goes (no data of its transaction is
+   * left and its delete horizon has passed), else the bytes to keep (stamped with a horizon on the
+   * first pass that finds its transaction without data). Markers of other control types are kept.
+   */
+  private cleanMarker(bytes: Buffer, header: BatchHeader, txns: CleanedTransactionMetadata, now: number, deleteRetentionMs: number): { bytes: Buffer; header: BatchHeader; awaitsHorizon: boolean; abortWithData: boolean } | null {
+    const [record] = decodeRecords(bytes, header);
+    // An empty control batch ends nothing (Kafka drops those too).
+    if (record === undefined) return null;
+    let type;
+    try {
+      type = decodeControlRecord(record).type;
+    } catch {
+      type = 'unknown' as const;
+    }
+    if (type === 'unknown') return { bytes, header, awaitsHorizon: false, abortWithData: false };
+    if (txns.onMarker(header.producerId)) return { bytes, header, awaitsHorizon: false, abortWithData: type === 'abort' };
+    const horizon = deleteHorizonOf(header);
+    if (horizon !== null) return now >= horizon ? null : { bytes, header, awaitsHorizon: true, abortWithData: false };
+    const stamped = rebuildBatch(header, [record], now + deleteRetentionMs);
+    return { bytes: stamped, header: verifyBatch(stamped), awaitsHorizon: true, abortWithData: false };
   }
 }

@@ -2,16 +2,25 @@
  * Replacing a group of segments with their cleaned version, crash-safely (Kafka's
  * `LocalLog.replaceSegments` and the swap rules of its LogLoader). The files of one swap:
  *
- *     <base>.log.cleaned  (+ .index.cleaned, .timeindex.cleaned)   written and fsynced by the Cleaner
- *     <base>.log.swap     (+ .index.swap, .timeindex.swap)         renamed: the commit point
- *     <old>.log.deleted   ...                                      each old segment of the group
- *     <base>.log          (+ .index, .timeindex)                   the new segment under its final name
+ *     <base>.log.cleaned  (+ .index.cleaned, .timeindex.cleaned, [.txnindex.cleaned])   written and fsynced by the Cleaner
+ *     <base>.log.swap     (+ .index.swap, .timeindex.swap, [.txnindex.swap])         renamed: the commit point
+ *     <old>.log.deleted   ...                                                        each old segment of the group
+ *     <base>.log          (+ .index, .timeindex, [.txnindex])                        the new segment under its final name
+ *
+ * The aborted-transaction index `.txnindex` is optional (absent for most segments) and, unlike the
+ * other two indexes, cannot be rebuilt from the segment, so it must never be lost, nor may the old
+ * `<base>.txnindex` stay beside the new `<base>.log`. Hence: when the old `<base>.txnindex` exists,
+ * the new segment always has one (empty if need be) to replace it, so after the commit point a
+ * `<base>.txnindex.swap` exists exactly until the new index has taken the final name.
  *
  * Steps, each durable before the next (directory fsync where a rename must not be reordered):
  *   1. indexes `.cleaned` → `.swap`, then the log `.cleaned` → `.swap`; fsync the directory.
  *      Once `<base>.log.swap` exists, the new segment is complete on disk and wins.
- *   2. every old segment of the group → `*.deleted`.
- *   3. `<base>.log.swap` → `<base>.log`, then the index `.swap` files; fsync the directory.
+ *   2. every old segment of the group → `*.deleted`; then `<base>.txnindex.swap` → `<base>.txnindex`;
+ *      fsync the directory. (While `<base>.log.swap` exists, recovery finishes this step whatever
+ *      order the renames reached the disk in.)
+ *   3. `<base>.log.swap` → `<base>.log`, then the other index `.swap` files; fsync the directory.
+ *      An empty `<base>.txnindex` left by step 1 is removed afterwards.
  *
  * Recovery ({@link completeInterruptedSwaps}, run by LogLoader before anything else):
  *   - `*.cleaned` files are deleted (the swap never committed: the old segments are all there);
@@ -19,8 +28,9 @@
  *     swap's last batch] is deleted (those are the old segments it replaces; the cleaner always keeps
  *     the group's last batch, if need be as an empty batch, so this range covers the whole group),
  *     then the swap files are renamed to their final names;
- *   - index `.swap` files without a `.log.swap` are deleted (the log already has its final name;
- *     the segment's indexes are rebuilt on open); `*.deleted` files are deleted.
+ *   - index `.swap` files without a `.log.swap` are deleted (either the swap never committed, or the
+ *     log already has its final name and they are the offset and time indexes, which are rebuilt on
+ *     open: the `.txnindex` was renamed in step 2); `*.deleted` files are deleted.
  * So a crash at any point leaves either every old segment of the group or the new one, never both.
  */
 import fs from 'node:fs';
@@ -63,8 +73,12 @@ export async function swapSegments(log: PartitionLog, group: readonly LogSegment
     return false;
   }
   const file = (suffix: string, extra: string): string => path.join(dir, segmentFileName(base, suffix) + extra);
+  // The old segment's aborted-transaction index must be replaced, even by an empty one (see above).
+  if (!fs.existsSync(file('.txnindex', CLEANED_SUFFIX)) && fs.existsSync(file('.txnindex', ''))) fs.writeFileSync(file('.txnindex', CLEANED_SUFFIX), Buffer.alloc(0));
+  const hasTxnIndex = fs.existsSync(file('.txnindex', CLEANED_SUFFIX));
   rename(file('.index', CLEANED_SUFFIX), file('.index', SWAP_SUFFIX));
   rename(file('.timeindex', CLEANED_SUFFIX), file('.timeindex', SWAP_SUFFIX));
+  if (hasTxnIndex) rename(file('.txnindex', CLEANED_SUFFIX), file('.txnindex', SWAP_SUFFIX));
   crashAt?.('swap:indexes-renamed');
   rename(file('.log', CLEANED_SUFFIX), file('.log', SWAP_SUFFIX));
   await fsyncDir(dir);
@@ -80,6 +94,11 @@ export async function swapSegments(log: PartitionLog, group: readonly LogSegment
       deleted.push(...old.markDeleted());
       crashAt?.(`swap:old-deleted-${i}`);
     });
+    // Before the log's rename, so that a `.txnindex.swap` never outlives `<base>.log.swap`.
+    if (hasTxnIndex) {
+      rename(file('.txnindex', SWAP_SUFFIX), file('.txnindex', ''));
+      crashAt?.('swap:txnindex-renamed');
+    }
     // The old names must be gone on disk before the new segment takes its final name, or a crash
     // could keep the second rename and lose the first: a mix of old and new. Synchronous because this
     // whole step runs in one turn; it happens once per swapped group.
@@ -90,6 +109,8 @@ export async function swapSegments(log: PartitionLog, group: readonly LogSegment
     rename(file('.timeindex', SWAP_SUFFIX), file('.timeindex', ''));
     crashAt?.('swap:indexes-final');
     const { segment } = LogSegment.open(dir, base, options, now);
+    // An empty index reads like none; drop the file so most segments keep having none.
+    if (hasTxnIndex && segment.txnIndex.entries.length === 0) fs.rmSync(file('.txnindex', ''), { force: true });
     segment.loadTail();
     // Like a closed segment loaded at open: it spans up to the next segment's base offset.
     segment.nextOffset = nextOffset;

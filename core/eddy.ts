@@ -19,9 +19,17 @@ import { resolveGroupConfig, type ResolvedGroupConfig } from './group/group-conf
 import { GroupCoordinator } from './group/group-coordinator.js';
 import type { GroupMetadataAccess } from './group/group-member.js';
 import { OFFSETS_TOPIC, OffsetStore } from './group/offset-store.js';
+import { ProducerIdManager } from './txn/producer-id-manager.js';
+import { resolveTransactionConfig, type ResolvedTransactionConfig } from './txn/transaction-config.js';
+import { TransactionCoordinator } from './txn/transaction-coordinator.js';
+import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './txn/transaction-state-store.js';
 
-/** Configs of __consumer_offsets: compacted (the last commit per key is all that matters), 100 MiB segments as in Kafka. */
+/**
+ * Configs of __consumer_offsets and __transaction_state: compacted (the last record per key is all
+ * that matters), 100 MiB segments as in Kafka.
+ */
 const OFFSETS_TOPIC_CONFIG = { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 };
+const TRANSACTION_STATE_TOPIC_CONFIG = OFFSETS_TOPIC_CONFIG;
 
 export class Eddy {
   readonly admin: Admin;
@@ -30,8 +38,10 @@ export class Eddy {
   /** The group coordinator of this data directory (consumer groups and committed offsets). */
   readonly groupCoordinator: GroupCoordinator;
   private readonly groupMetadata: GroupMetadataAccess;
+  /** The transaction coordinator of this data directory (producer ids, transactions). */
+  readonly transactionCoordinator: TransactionCoordinator;
 
-  private constructor(private readonly manager: LogManager, groupConfig: ResolvedGroupConfig) {
+  private constructor(private readonly manager: LogManager, groupConfig: ResolvedGroupConfig, txnConfig: ResolvedTransactionConfig) {
     this.admin = new Admin(manager);
     const clock = manager.options.clock;
     const store = new OffsetStore({
@@ -54,6 +64,25 @@ export class Eddy {
       partitionCount: (topic) => (manager.hasTopic(topic) ? manager.partitionCount(topic) : null),
     };
     this.admin.attachGroups(new GroupAdmin(this.groupCoordinator, manager, clock));
+    this.transactionCoordinator = new TransactionCoordinator({
+      clock,
+      config: txnConfig,
+      store: new TransactionStateStore({
+        clock,
+        partitionCount: () => (manager.hasTopic(TRANSACTION_STATE_TOPIC) ? manager.partitionCount(TRANSACTION_STATE_TOPIC) : null),
+        createTopic: (partitions) => {
+          manager.createTopic(TRANSACTION_STATE_TOPIC, { partitions, config: TRANSACTION_STATE_TOPIC_CONFIG, internal: true });
+        },
+        partitionLog: (partition) => manager.log(TRANSACTION_STATE_TOPIC, partition),
+      }, txnConfig.stateLogPartitions),
+      producerIds: new ProducerIdManager(manager.options.dataDir),
+      logs: {
+        partitionLog: (topic, partition) => manager.log(topic, partition),
+        allPartitions: () => manager.topicNames(true).flatMap((topic) => Array.from({ length: manager.partitionCount(topic) }, (_, partition) => ({ topic, partition }))),
+      },
+      offsets: this.groupCoordinator,
+      onError: (err) => manager.options.onError(err),
+    });
     this.access = {
       clock,
       partitionCount: (topic: string, autoCreate: boolean): number => {
@@ -61,6 +90,7 @@ export class Eddy {
         return manager.partitionCount(topic);
       },
       partitionLog: (topic: string, partition: number): PartitionLogAccess => manager.log(topic, partition),
+      transactions: this.transactionCoordinator,
     };
   }
 
@@ -74,15 +104,21 @@ export class Eddy {
    * await eddy.close();
    */
   static async open(options: EddyOptions): Promise<Eddy> {
-    // The group coordinator's settings (offsets.*, group.*) are taken out before the log sees the rest.
-    const { group, rest } = resolveGroupConfig(options?.config);
+    // The coordinators' settings (offsets.*, group.*, transaction.*) are taken out before the log sees the rest.
+    const { group, rest: afterGroup } = resolveGroupConfig(options?.config);
+    const { transaction, rest } = resolveTransactionConfig(afterGroup);
     const resolved = resolveEddyOptions(options === null || typeof options !== 'object' ? options : { ...options, config: rest });
     const manager = await LogManager.open(resolved);
+    let eddy: Eddy | null = null;
     try {
-      const eddy = new Eddy(manager, group);
+      eddy = new Eddy(manager, group, transaction);
       eddy.groupCoordinator.load();
+      // Ends the transactions the last owner left open, durably, before anyone reads.
+      await eddy.transactionCoordinator.load();
       return eddy;
     } catch (err) {
+      await eddy?.transactionCoordinator.close();
+      eddy?.groupCoordinator.close();
       await manager.close();
       throw err;
     }
@@ -150,6 +186,8 @@ export class Eddy {
         // A client's own failure must not keep the logs from closing cleanly.
       }
     }
+    // Transactions in flight finish their writes before the logs close.
+    await this.transactionCoordinator.close();
     this.groupCoordinator.close();
     await this.manager.close();
   }

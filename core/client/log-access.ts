@@ -63,10 +63,11 @@ export interface TransactionAccess {
   txnOffsetCommit(txn: TransactionIdentity, groupId: string, offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; metadata?: string | null }>): Promise<void>;
   /**
    * Commits or aborts: writes the prepare state, the markers to every partition of the transaction,
-   * then the complete state. Resolves with the producer's epoch for its next transaction (bumped, as
-   * Kafka's KIP-890 does, so a delayed write of this transaction can never land in the next one).
+   * then the complete state. Resolves with the producer id and epoch for its next transaction (the
+   * epoch bumped, as Kafka's KIP-890 does, so a delayed write of this transaction can never land in
+   * the next one; a new producer id once the epoch is used up).
    */
-  endTxn(txn: TransactionIdentity, commit: boolean): Promise<{ producerEpoch: number }>;
+  endTxn(txn: TransactionIdentity, commit: boolean): Promise<ProducerIdAndEpoch>;
 }
 
 export interface ReadResult {

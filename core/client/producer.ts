@@ -72,7 +72,7 @@ export interface TransactionOffsets {
   offsets: Array<TopicPartitionOffset & { metadata?: string | null }>;
 }
 
-type TransactionState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'abortable-error' | 'fenced';
+type TransactionState = 'uninitialized' | 'initializing' | 'ready' | 'in-transaction' | 'committing' | 'commit-failed' | 'aborting' | 'abortable-error' | 'fenced';
 
 export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   readonly options: ResolvedProducerOptions<K, V>;
@@ -233,6 +233,8 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   async commitTransaction(): Promise<void> {
     this.requireTransactional('commitTransaction');
     if (this.txnState === 'abortable-error') throw this.abortOnly();
+    // The coordinator may have recorded the decision before the call failed: finishing it is retried.
+    if (this.txnState === 'commit-failed') return this.endTransaction(true);
     if (this.txnState !== 'in-transaction') throw this.stateError('commitTransaction');
     this.txnState = 'committing';
     await this.flush();
@@ -247,6 +249,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   /** Drops what was not appended yet, waits for appends in flight, then aborts the transaction. */
   async abortTransaction(): Promise<void> {
     this.requireTransactional('abortTransaction');
+    if (this.txnState === 'commit-failed') return this.endTransaction(false);
     if (this.txnState !== 'in-transaction' && this.txnState !== 'abortable-error') throw this.stateError('abortTransaction');
     this.txnState = 'aborting';
     const aborted = new EddyError('ERR_TRANSACTION_ABORTED', 'The transaction was aborted before this record was appended', { transactionalId: this.options.transactionalId });
@@ -260,17 +263,18 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   private async endTransaction(commit: boolean): Promise<void> {
     try {
-      const { producerEpoch } = await this.log.transactions.endTxn(this.identity(), commit);
-      // KIP-890: the next transaction runs under the bumped epoch, sequences from 0.
-      this.sender.setProducer(this.sender.producerId, producerEpoch);
+      const { producerId, producerEpoch } = await this.log.transactions.endTxn(this.identity(), commit);
+      // KIP-890: the next transaction runs under the bumped epoch (or a new id), sequences from 0.
+      this.sender.setProducer(producerId, producerEpoch);
       this.txnError = null;
       this.txnState = 'ready';
     } catch (err) {
       this.onTransactionError(err);
       if (this.txnState !== 'fenced') {
-        // A failed commit can only be aborted now; a failed abort may be tried again.
-        this.txnState = 'abortable-error';
-        this.txnError ??= err;
+        // A failed commit may be retried (the decision may already be recorded) or aborted; a failed
+        // abort may be tried again.
+        this.txnState = commit ? 'commit-failed' : 'abortable-error';
+        if (!commit) this.txnError ??= err;
       }
       throw err;
     }

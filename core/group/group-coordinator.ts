@@ -30,13 +30,19 @@
  *   member subscribes to, that long after their commit. Expired offsets get tombstones, and an Empty
  *   group left without offsets disappears. After a restart a group's "Empty since" is its newest
  *   commit time (membership itself is not persisted: members live in the owning process).
+ * - Transactional offsets (TxnOffsetCommit, on behalf of the transaction coordinator): written as a
+ *   transactional batch of the producer and kept pending per producer id, invisible to fetches,
+ *   until the transaction coordinator has written the producer's marker to the group's
+ *   __consumer_offsets partition and calls `completeTransaction()`: a commit makes them the
+ *   committed offsets (unless a commit recorded later in the log already replaced one), an abort
+ *   drops them. A pending offset does not expire.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, Timer } from '../clock.js';
 import { EddyError, type ErrorCode } from '../errors.js';
 import { tpKey } from './assignors/assignor.js';
 import type { ResolvedGroupConfig } from './group-config.js';
-import { Group, Member, type Waiter } from './group-model.js';
+import { Group, Member, type PendingTxnOffset, type Waiter } from './group-model.js';
 import type { OffsetEntry, OffsetStore } from './offset-store.js';
 import type {
   CommittedOffset,
@@ -74,27 +80,71 @@ export function validateGroupId(groupId: unknown): asserts groupId is string {
   }
 }
 
+/** Offsets of an OffsetCommit or TxnOffsetCommit. */
+export type OffsetsToCommit = ReadonlyArray<{ topic: string; partition: number; offset: number; metadata?: string | null }>;
+
+function validateOffsets(groupId: string, offsets: OffsetsToCommit): void {
+  if (!Array.isArray(offsets)) throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', 'Offsets to commit must be an array', { group: groupId });
+  for (const o of offsets) {
+    if (!Number.isSafeInteger(o.offset) || o.offset < 0 || !Number.isSafeInteger(o.partition) || o.partition < 0 || typeof o.topic !== 'string') {
+      throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot commit offset ${String(o.offset)} for ${String(o.topic)}-${String(o.partition)}`, { group: groupId, topic: o.topic, partition: o.partition, offset: o.offset });
+    }
+  }
+}
+
+function toEntries(offsets: OffsetsToCommit, now: number): OffsetEntry[] {
+  return offsets.map((o) => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, metadata: o.metadata ?? '', commitTimestamp: now } }));
+}
+
+/** A group with no members, offsets or pending transactional offsets can be forgotten. */
+function isGone(group: Group): boolean {
+  return group.members.size === 0 && group.offsets.size === 0 && group.pendingTxnOffsets.size === 0;
+}
+
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
+  /** Producer id → ids of the groups holding pending transactional offsets of it. */
+  private readonly txnGroups = new Map<number, Set<string>>();
   private expiryTimer: Timer | null = null;
   private closed = false;
 
   constructor(private readonly deps: GroupCoordinatorDeps) {}
 
-  /** Loads committed offsets from __consumer_offsets and starts the expiry timer. */
+  /**
+   * Loads committed offsets from __consumer_offsets and starts the expiry timer. Offsets of
+   * transactions without a marker yet stay pending: the transaction coordinator's recovery ends
+   * those transactions and reports each through `completeTransaction()`.
+   */
   load(): void {
     const now = this.deps.clock.now();
-    for (const [groupId, offsets] of this.deps.store.load()) {
+    const { committed, pending } = this.deps.store.load();
+    for (const [groupId, offsets] of committed) {
       const group = new Group(groupId, now);
       let newest = 0;
       for (const [key, entry] of offsets) {
-        group.offsets.set(key, { ...entry, seq: 0 });
+        group.offsets.set(key, { topic: entry.topic, partition: entry.partition, value: entry.value, seq: entry.logOffset });
         newest = Math.max(newest, entry.value.commitTimestamp);
       }
       group.stateSince = newest;
       this.groups.set(groupId, group);
     }
+    for (const txn of pending) {
+      for (const [groupId, entries] of txn.groups) {
+        const pendingOffsets = new Map<string, PendingTxnOffset>();
+        for (const [key, e] of entries) pendingOffsets.set(key, { topic: e.topic, partition: e.partition, value: e.value, seq: e.logOffset });
+        this.addPending(this.groupFor(groupId), txn.producerId, pendingOffsets);
+      }
+    }
     this.scheduleExpiry();
+  }
+
+  private groupFor(groupId: string): Group {
+    let group = this.groups.get(groupId);
+    if (group === undefined) {
+      group = new Group(groupId, this.deps.clock.now());
+      this.groups.set(groupId, group);
+    }
+    return group;
   }
 
   private scheduleExpiry(): void {
@@ -423,11 +473,7 @@ export class GroupCoordinator {
   async offsetCommit(request: OffsetCommitRequest): Promise<void> {
     this.checkOpen();
     validateGroupId(request.groupId);
-    for (const o of request.offsets) {
-      if (!Number.isSafeInteger(o.offset) || o.offset < 0 || !Number.isSafeInteger(o.partition) || o.partition < 0 || typeof o.topic !== 'string') {
-        throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot commit offset ${String(o.offset)} for ${String(o.topic)}-${String(o.partition)}`, { group: request.groupId, topic: o.topic, partition: o.partition, offset: o.offset });
-      }
-    }
+    validateOffsets(request.groupId, request.offsets);
     let group = this.groups.get(request.groupId);
     if (request.generationId < 0 && request.memberId === '') {
       if (group !== undefined && group.members.size > 0) {
@@ -440,21 +486,12 @@ export class GroupCoordinator {
       if (group.state === 'CompletingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
       this.scheduleSession(group, member);
     }
-    if (group === undefined) {
-      group = new Group(request.groupId, this.deps.clock.now());
-      this.groups.set(request.groupId, group);
-    }
-    const now = this.deps.clock.now();
-    await this.writeOffsets(group, request.offsets.map((o) => ({
-      topic: o.topic,
-      partition: o.partition,
-      value: { offset: o.offset, metadata: o.metadata ?? '', commitTimestamp: now },
-    })));
+    group ??= this.groupFor(request.groupId);
+    await this.writeOffsets(group, toEntries(request.offsets, this.deps.clock.now()));
   }
 
   private async writeOffsets(group: Group, entries: OffsetEntry[]): Promise<void> {
-    const seq = ++group.writeSeq;
-    await this.deps.store.write(group.groupId, entries);
+    const seq = await this.deps.store.write(group.groupId, entries);
     for (const entry of entries) {
       const key = tpKey(entry);
       const current = group.offsets.get(key);
@@ -462,6 +499,63 @@ export class GroupCoordinator {
       if (entry.value === null) group.offsets.delete(key);
       else group.offsets.set(key, { topic: entry.topic, partition: entry.partition, value: entry.value, seq });
     }
+  }
+
+  // ── TxnOffsetCommit and transaction markers (for the transaction coordinator) ──────────────
+
+  /** The __consumer_offsets partition of a group (Kafka's partitionFor); creates the topic on first use. */
+  offsetsPartitionFor(groupId: string): number {
+    validateGroupId(groupId);
+    return this.deps.store.partitionFor(groupId);
+  }
+
+  /**
+   * Writes offsets of `producerId`'s open transaction (the transaction coordinator has checked the
+   * producer and that the group's partition is in its transaction). Resolves once they are fsynced;
+   * they stay pending until `completeTransaction()`.
+   */
+  async txnOffsetCommit(groupId: string, producerId: number, producerEpoch: number, offsets: OffsetsToCommit): Promise<void> {
+    this.checkOpen();
+    validateGroupId(groupId);
+    validateOffsets(groupId, offsets);
+    const entries = toEntries(offsets, this.deps.clock.now());
+    const seq = await this.deps.store.writeTransactional(groupId, producerId, producerEpoch, entries);
+    const pending = new Map<string, PendingTxnOffset>();
+    for (const e of entries) pending.set(tpKey(e), { topic: e.topic, partition: e.partition, value: e.value, seq });
+    this.addPending(this.groupFor(groupId), producerId, pending);
+  }
+
+  private addPending(group: Group, producerId: number, entries: Map<string, PendingTxnOffset>): void {
+    group.addPendingTxnOffsets(producerId, entries);
+    let groups = this.txnGroups.get(producerId);
+    if (groups === undefined) this.txnGroups.set(producerId, (groups = new Set()));
+    groups.add(group.groupId);
+  }
+
+  /**
+   * The transaction coordinator has written (and fsynced) `producerId`'s commit or abort marker to
+   * __consumer_offsets partition `offsetsPartition`: its pending offsets of the groups there become
+   * committed offsets or are dropped, as `load()` would find them after a restart.
+   */
+  completeTransaction(offsetsPartition: number, producerId: number, commit: boolean): void {
+    const groupIds = this.txnGroups.get(producerId);
+    if (groupIds === undefined) return;
+    for (const groupId of [...groupIds]) {
+      if (this.deps.store.partitionFor(groupId) !== offsetsPartition) continue;
+      groupIds.delete(groupId);
+      this.groups.get(groupId)?.completePendingTxnOffsets(producerId, commit);
+    }
+    if (groupIds.size === 0) this.txnGroups.delete(producerId);
+  }
+
+  /** Producers with pending transactional offsets, per __consumer_offsets partition (for recovery). */
+  pendingTransactions(): Array<{ offsetsPartition: number; producerId: number }> {
+    const out: Array<{ offsetsPartition: number; producerId: number }> = [];
+    for (const [producerId, groupIds] of this.txnGroups) {
+      const partitions = new Set([...groupIds].map((g) => this.deps.store.partitionFor(g)));
+      for (const offsetsPartition of partitions) out.push({ offsetsPartition, producerId });
+    }
+    return out;
   }
 
   offsetFetch(request: OffsetFetchRequest): CommittedOffset[] {
@@ -522,7 +616,7 @@ export class GroupCoordinator {
     if (group === undefined) throw groupError('ERR_GROUP_NOT_FOUND', groupId, `Group "${groupId}" does not exist`);
     if (group.members.size > 0) throw groupError('ERR_GROUP_NOT_EMPTY', groupId, `Group "${groupId}" has ${group.members.size} active member(s); stop them first`);
     await this.writeOffsets(group, [...group.offsets.values()].map((c) => ({ topic: c.topic, partition: c.partition, value: null })));
-    if (group.members.size === 0 && group.offsets.size === 0) this.groups.delete(groupId);
+    if (isGone(group)) this.groups.delete(groupId);
   }
 
   /** Number of active members (0 for an unknown group). */
@@ -540,7 +634,10 @@ export class GroupCoordinator {
       const subscribed = new Set<string>();
       for (const m of group.members.values()) for (const p of m.protocols) for (const t of p.metadata.topics) subscribed.add(t);
       const doomed: OffsetEntry[] = [];
-      for (const c of group.offsets.values()) {
+      const pendingKeys = new Set<string>();
+      for (const entries of group.pendingTxnOffsets.values()) for (const key of entries.keys()) pendingKeys.add(key);
+      for (const [key, c] of group.offsets) {
+        if (pendingKeys.has(key)) continue;
         const emptyLongEnough = group.state === 'Empty' && now - Math.max(group.stateSince, c.value.commitTimestamp) >= retention;
         const orphan = (!this.deps.topicExists(c.topic) || (group.members.size > 0 && !subscribed.has(c.topic))) && now - c.value.commitTimestamp >= retention;
         if (emptyLongEnough || orphan) doomed.push({ topic: c.topic, partition: c.partition, value: null });
@@ -549,7 +646,7 @@ export class GroupCoordinator {
         await this.writeOffsets(group, doomed);
         expired += doomed.length;
       }
-      if (group.state === 'Empty' && group.members.size === 0 && group.offsets.size === 0) this.groups.delete(group.groupId);
+      if (group.state === 'Empty' && isGone(group)) this.groups.delete(group.groupId);
     }
     return expired;
   }

@@ -1,7 +1,8 @@
 /**
  * What the group coordinator keeps per group and member: Kafka's group metadata (state, generation,
- * protocol, leader, members, static-member ids, fenced ids) and the committed offsets the
- * coordinator serves fetches from. Plain data; every change is made by the coordinator.
+ * protocol, leader, members, static-member ids, fenced ids), the committed offsets the coordinator
+ * serves fetches from and the offsets of open transactions. Plain data; every change is made by
+ * the coordinator (the two methods on Group only keep its offset maps consistent).
  */
 import type { TopicPartition } from '../client/types.js';
 import type { Timer } from '../clock.js';
@@ -33,7 +34,19 @@ export interface CachedOffset {
   topic: string;
   partition: number;
   value: OffsetAndMetadata;
-  /** Order of the write that produced it, so a slower earlier write never overwrites a later one. */
+  /**
+   * Log offset of the record that set it in __consumer_offsets: a write whose record lies earlier in
+   * the log (a slower concurrent commit, a transaction committed later) never overwrites it.
+   */
+  seq: number;
+}
+
+/** An offset of an open transaction; null deletes the key when the transaction commits. */
+export interface PendingTxnOffset {
+  topic: string;
+  partition: number;
+  value: OffsetAndMetadata | null;
+  /** Log offset of its record, as in CachedOffset. */
   seq: number;
 }
 
@@ -51,9 +64,36 @@ export class Group {
   /** When the group last changed state (for Empty: since when it has had no members). */
   stateSince: number;
   readonly offsets = new Map<string, CachedOffset>();
-  writeSeq = 0;
+  /**
+   * Offsets written by TxnOffsetCommit, by producer id: invisible to fetches until the transaction
+   * coordinator reports the producer's commit marker, dropped at its abort marker.
+   */
+  readonly pendingTxnOffsets = new Map<number, Map<string, PendingTxnOffset>>();
 
   constructor(readonly groupId: string, now: number) {
     this.stateSince = now;
+  }
+
+  addPendingTxnOffsets(producerId: number, entries: Iterable<[string, PendingTxnOffset]>): void {
+    let mine = this.pendingTxnOffsets.get(producerId);
+    if (mine === undefined) this.pendingTxnOffsets.set(producerId, (mine = new Map()));
+    for (const [key, entry] of entries) mine.set(key, entry);
+  }
+
+  /**
+   * The producer's transaction ended (Kafka's completePendingTxnOffsetCommit): on commit its offsets
+   * become the committed ones, except where an offset recorded later in the log is already cached.
+   */
+  completePendingTxnOffsets(producerId: number, commit: boolean): void {
+    const pending = this.pendingTxnOffsets.get(producerId);
+    if (pending === undefined) return;
+    this.pendingTxnOffsets.delete(producerId);
+    if (!commit) return;
+    for (const [key, entry] of pending) {
+      const current = this.offsets.get(key);
+      if (current !== undefined && current.seq > entry.seq) continue;
+      if (entry.value === null) this.offsets.delete(key);
+      else this.offsets.set(key, { topic: entry.topic, partition: entry.partition, value: entry.value, seq: entry.seq });
+    }
   }
 }

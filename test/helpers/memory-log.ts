@@ -272,7 +272,7 @@ export class MemoryTransactions implements TransactionAccess {
     return unsupported('txnOffsetCommit');
   }
 
-  endTxn(): Promise<{ producerEpoch: number }> {
+  endTxn(): Promise<ProducerIdAndEpoch> {
     return unsupported('endTxn');
   }
 }

@@ -8,14 +8,26 @@ import { appendGoal } from './goals/append.js';
 import { compactionGoal } from './goals/compaction.js';
 import { durableAppendGoal } from './goals/durable-append.js';
 import { groupConsumeGoal } from './goals/group-consume.js';
+import { idempotentAppendGoal } from './goals/idempotent-append.js';
 import { memoryGoal } from './goals/memory.js';
 import { sequentialReadGoal } from './goals/sequential-read.js';
 import { tailLatencyGoal } from './goals/tail-latency.js';
+import { transactionalCopyGoal } from './goals/transactional-copy.js';
 import type { Goal, GoalResult } from './lib/goal.js';
 import { resolveBenchOptions } from './lib/options.js';
 import { jsonLine, table } from './lib/report.js';
 
-const GOALS: Goal[] = [appendGoal, durableAppendGoal, sequentialReadGoal, tailLatencyGoal, groupConsumeGoal, compactionGoal, memoryGoal];
+const GOALS: Goal[] = [
+  appendGoal,
+  durableAppendGoal,
+  idempotentAppendGoal,
+  sequentialReadGoal,
+  tailLatencyGoal,
+  groupConsumeGoal,
+  transactionalCopyGoal,
+  compactionGoal,
+  memoryGoal,
+];
 
 // Ctrl-C or a kill still runs the 'exit' handlers, which stop any redis-server the bench started.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));

@@ -130,6 +130,11 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     try {
       if (this.options.transactionalId !== null) this.checkCanSend();
       acks = record.acks === undefined ? this.options.acks : checkAcks(record.acks, 'acks');
+      // A batch acknowledged before it is durable could vanish in a crash and leave a hole in the
+      // producer's sequence numbers: an idempotent producer writes with acks 'all' only.
+      if (this.options.idempotent && acks !== 'all' && acks !== -1) {
+        throw new EddyError('ERR_CONFIG_INVALID', "An idempotent producer sends with acks 'all' only; create the producer with idempotent: false to use acks 0 or 1", { config: 'acks', value: acks });
+      }
       if (!Array.isArray(record.messages)) {
         throw new EddyError('ERR_RECORD_INVALID', 'send() needs a messages array', { topic: record.topic });
       }

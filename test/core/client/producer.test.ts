@@ -110,7 +110,7 @@ test("a failed fsync rejects acks 'all' sends but not acks 1 sends of the same b
   const { log, topic } = setup();
   const failure = new EddyError('ERR_STORAGE_IO', 'fdatasync failed');
   log.partitionLog(topic, 0).failNextFlush(failure);
-  const producer = new Producer(log);
+  const producer = new Producer(log, { idempotent: false });
   const all = producer.send({ topic, messages: [{ value: 'a' }] });
   const one = producer.send({ topic, messages: [{ value: 'b' }], acks: 1 });
   t.is(await t.throwsAsync(all), failure);
@@ -338,6 +338,15 @@ test('options: defaults, coded errors for bad values and unknown names', (t) => 
   }
   t.true(isEddyError(t.throws(() => resolveProducerOptions({ linger: 5 } as never)), 'ERR_CONFIG_UNKNOWN'));
   t.true(isEddyError(t.throws(() => new Producer(new MemoryLog(), { batchSize: -3 })), 'ERR_CONFIG_INVALID'));
+});
+
+test('an idempotent producer refuses a send with acks 0 or 1', async (t) => {
+  const { log, topic } = setup();
+  const producer = new Producer(log);
+  for (const acks of [0, 1] as const) {
+    t.true(isEddyError(await t.throwsAsync(producer.send({ topic, messages: [{ value: 'x' }], acks })), 'ERR_CONFIG_INVALID'));
+  }
+  t.is(log.appendCount(topic), 0);
 });
 
 test('a bad acks on one send is a coded error', async (t) => {

@@ -7,6 +7,7 @@
  * only spread groups over files, and each one costs open files and a share of the load at open.
  */
 import { EddyError } from '../errors.js';
+import { intConfig, takeConfig, type ConfigInput } from '../coordinator-config.js';
 
 export const DEFAULT_GROUP_CONFIG = {
   'offsets.topic.num.partitions': 10,
@@ -26,26 +27,9 @@ export interface ResolvedGroupConfig {
   maxSessionTimeoutMs: number;
 }
 
-export function isGroupConfigName(name: string): name is GroupConfigName {
-  return Object.hasOwn(DEFAULT_GROUP_CONFIG, name);
-}
-
-function intConfig(name: GroupConfigName, raw: unknown, min: number): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
-    throw new EddyError('ERR_CONFIG_INVALID', `Invalid value ${JSON.stringify(raw)} for "${name}": expected an integer >= ${min}`, { config: name, value: raw });
-  }
-  return n;
-}
-
 /** Splits `config` into the group settings (validated) and everything else (for the log). */
-export function resolveGroupConfig(config: Record<string, string | number | boolean> = {}): { group: ResolvedGroupConfig; rest: Record<string, string | number | boolean> } {
-  const rest: Record<string, string | number | boolean> = {};
-  const given: Record<string, unknown> = { ...DEFAULT_GROUP_CONFIG };
-  for (const [name, value] of Object.entries(config)) {
-    if (isGroupConfigName(name)) given[name] = value;
-    else rest[name] = value;
-  }
+export function resolveGroupConfig(config: ConfigInput = {}): { group: ResolvedGroupConfig; rest: ConfigInput } {
+  const { given, rest } = takeConfig(config, DEFAULT_GROUP_CONFIG);
   const group: ResolvedGroupConfig = {
     offsetsTopicPartitions: intConfig('offsets.topic.num.partitions', given['offsets.topic.num.partitions'], 1),
     offsetsRetentionMs: intConfig('offsets.retention.minutes', given['offsets.retention.minutes'], 1) * 60_000,

@@ -6,7 +6,7 @@
  * `transaction.state.log.num.partitions` defaults to 10 rather than Kafka's 50, for the reason
  * `offsets.topic.num.partitions` does: on one node partitions only spread ids over files.
  */
-import { EddyError } from '../errors.js';
+import { intConfig, takeConfig, type ConfigInput } from '../coordinator-config.js';
 
 export const DEFAULT_TRANSACTION_CONFIG = {
   'transaction.state.log.num.partitions': 10,
@@ -31,26 +31,9 @@ export interface ResolvedTransactionConfig {
   removeExpiredIntervalMs: number;
 }
 
-export function isTransactionConfigName(name: string): name is TransactionConfigName {
-  return Object.hasOwn(DEFAULT_TRANSACTION_CONFIG, name);
-}
-
-function intConfig(name: TransactionConfigName, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new EddyError('ERR_CONFIG_INVALID', `Invalid value ${JSON.stringify(raw)} for "${name}": expected an integer in [${min}, ${max}]`, { config: name, value: raw });
-  }
-  return n;
-}
-
 /** Splits `config` into the transaction settings (validated) and everything else. */
-export function resolveTransactionConfig(config: Record<string, string | number | boolean> = {}): { transaction: ResolvedTransactionConfig; rest: Record<string, string | number | boolean> } {
-  const rest: Record<string, string | number | boolean> = {};
-  const given: Record<string, unknown> = { ...DEFAULT_TRANSACTION_CONFIG };
-  for (const [name, value] of Object.entries(config)) {
-    if (isTransactionConfigName(name)) given[name] = value;
-    else rest[name] = value;
-  }
+export function resolveTransactionConfig(config: ConfigInput = {}): { transaction: ResolvedTransactionConfig; rest: ConfigInput } {
+  const { given, rest } = takeConfig(config, DEFAULT_TRANSACTION_CONFIG);
   const transaction: ResolvedTransactionConfig = {
     stateLogPartitions: intConfig('transaction.state.log.num.partitions', given['transaction.state.log.num.partitions'], 1, 10_000),
     // The timeout travels as an int32 in TransactionLogValue.

@@ -42,8 +42,8 @@ export function isIdleState(state: TransactionState): state is 'Empty' | 'Comple
 }
 
 export class TransactionMetadata {
-  producerId: number;
-  producerEpoch: number;
+  producerId = -1;
+  producerEpoch = -1;
   /**
    * The producer id and epoch of the EndTxn that moved this id to Prepare*, Complete*, so that a retry
    * of it (the producer never saw the answer with the bumped epoch) is recognised; -1 when the last
@@ -52,19 +52,13 @@ export class TransactionMetadata {
    */
   lastProducerId = -1;
   lastProducerEpoch = -1;
-  timeoutMs: number;
-  state: TransactionState;
+  timeoutMs = 0;
+  state: TransactionState = 'Empty';
   readonly partitions = new Map<string, TopicPartition>();
-  startTimestamp: number;
-  lastUpdateTimestamp: number;
+  startTimestamp = -1;
+  lastUpdateTimestamp = -1;
 
   constructor(readonly transactionalId: string, value: TransactionLogValue) {
-    this.producerId = value.producerId;
-    this.producerEpoch = value.producerEpoch;
-    this.timeoutMs = value.transactionTimeoutMs;
-    this.state = value.state;
-    this.startTimestamp = value.startTimestampMs;
-    this.lastUpdateTimestamp = value.lastUpdateTimestampMs;
     this.apply(value);
   }
 

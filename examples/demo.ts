@@ -45,14 +45,42 @@ consumer.assign(before.partitions.map((p) => ({ topic, partition: p.partition })
 for (const p of before.partitions) consumer.seek({ topic, partition: p.partition, offset: p.logEndOffset });
 
 console.log('\nConsumed back, per partition in offset order:');
-let received = 0;
-while (received < sent.length) {
+const received: Array<{ partition: number; offset: number; key: string; value: OrderEvent }> = [];
+while (received.length < sent.length) {
   const records = await consumer.poll({ maxRecords: 100, timeoutMs: 1000 });
   if (records.length === 0) break;
   for (const r of records) {
     console.log(`  p${r.partition}@${r.offset}  key=${r.key}  ${JSON.stringify(r.value)}`);
-    received++;
+    received.push({ partition: r.partition, offset: r.offset, key: r.key as string, value: r.value as OrderEvent });
   }
+}
+await consumer.close();
+
+// Exactly-once: this run's 'paid' events go to "payments" in one transaction together with the
+// consumed offsets of a group; a second transaction is aborted, and read_committed readers never
+// see its record.
+const payments = 'payments';
+if (!(await eddy.admin.listTopics()).includes(payments)) await eddy.admin.createTopic(payments, { partitions: 1 });
+const paymentsStart = (await eddy.admin.describeTopic(payments)).partitions[0]?.logEndOffset ?? 0;
+const copier = eddy.producer({ transactionalId: 'demo-payments', keySerde: serdes.string, valueSerde: orderSerde });
+await copier.initTransactions();
+copier.beginTransaction();
+const paid = received.filter((r) => r.value.status === 'paid');
+await copier.send({ topic: payments, messages: paid.map((r) => ({ key: r.key, value: r.value })) });
+const nextOffsets = new Map(received.map((r) => [r.partition, { topic, partition: r.partition, offset: r.offset + 1 }]));
+await copier.sendOffsets({ groupId: 'demo-payments', offsets: [...nextOffsets.values()] });
+await copier.commitTransaction();
+copier.beginTransaction();
+await copier.send({ topic: payments, messages: [{ key: 'order-x', value: { orderId: 'order-x', status: 'paid', amount: -1 } }] });
+await copier.abortTransaction();
+await copier.close();
+for (const isolationLevel of ['read_committed', 'read_uncommitted'] as const) {
+  const reader = eddy.consumer({ keySerde: serdes.string, valueSerde: orderSerde, isolationLevel });
+  reader.assign([{ topic: payments, partition: 0 }]);
+  reader.seek({ topic: payments, partition: 0, offset: paymentsStart });
+  const seen = await reader.poll({ maxRecords: 1000, timeoutMs: 200 });
+  console.log(`\n"${payments}" as ${isolationLevel} reads it: ${seen.map((r) => r.key).join(', ')}`);
+  await reader.close();
 }
 
 const after = await eddy.admin.describeTopic(topic);

@@ -21,7 +21,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { AbortedTransaction, AppendResult, IsolationLevel, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
-import { decodeControlRecord, encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
+import { encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
 import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
 import { fsyncDirSync } from './atomic-file.js';
@@ -30,6 +30,8 @@ import { loadLog, type LogLoadReport } from './log-loader.js';
 import { GroupCommit } from './group-commit.js';
 import { LogSegment } from './log-segment.js';
 import { ProducerStateManager, type OngoingTransaction } from './producer-state.js';
+import { replaySegment, type ReplayedMarker } from './producer-state-replay.js';
+import { DataWaiters } from './data-waiters.js';
 
 
 
@@ -44,18 +46,9 @@ export const foregroundActivity = { appends: 0 };
 /** Who writes a batch: a producer, or a coordinator (transactional offset commits carry no sequence). */
 export type AppendOrigin = 'client' | 'coordinator';
 
-interface DataWaiter {
-  offset: number;
-  /** Waits for the last stable offset (read_committed) rather than the log end. */
-  stable: boolean;
-  resolve: () => void;
-}
-
 /** Kafka's producer.id.expiration.ms default: producers idle this long are forgotten. */
 const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
-/** Bytes read at a time when replaying the log into the producer state. */
-const REPLAY_CHUNK = 1 << 20;
 export class PartitionLog implements PartitionLogAccess {
   private segments: LogSegment[] = [];
   private startOffset = 0;
@@ -69,7 +62,7 @@ export class PartitionLog implements PartitionLogAccess {
   private mayHaveGaps = false;
   /** Damage found below the recovery point at load: reads work up to it, appends are refused. */
   private damage: EddyError | null = null;
-  private dataWaiters: DataWaiter[] = [];
+  private readonly dataWaiters = new DataWaiters();
   private readonly producers: ProducerStateManager;
   private readonly groupCommit = new GroupCommit({
     logEndOffset: () => this.logEndOffset(),
@@ -159,49 +152,9 @@ export class PartitionLog implements PartitionLogAccess {
     if (from >= end) return;
     for (const segment of this.segments) segment.txnIndex.truncateTo(from);
     let replayed = 0;
-    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) replayed += this.replaySegment(this.segments[i] as LogSegment, from);
+    const onMarker = (m: ReplayedMarker): void => this.completeTransaction(m.segment, m.type, m.producerId, m.producerEpoch, m.coordinatorEpoch, m.offset, m.timestamp);
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) replayed += replaySegment(this.segments[i] as LogSegment, from, this.producers, onMarker);
     if (replayed > 0 && this.producers.producerCount > 0) this.producers.takeSnapshot(end);
-  }
-
-  /** Applies the batches of `segment` at or after `from` to the producer state; returns how many had a producer id. */
-  private replaySegment(segment: LogSegment, from: number): number {
-    try {
-      return this.replayBatches(segment, from);
-    } catch {
-      // Damage (below the recovery point, where loading keeps every byte): what precedes it counts;
-      // reads report the damage itself.
-      return 0;
-    }
-  }
-
-  private replayBatches(segment: LogSegment, from: number): number {
-    let position = segment.baseOffset >= from ? 0 : segment.locate(from).position;
-    let replayed = 0;
-    while (position < segment.size) {
-      const first = segment.batchAt(position);
-      if (first === null) break;
-      const bytes = segment.readBytes(position, Math.max(REPLAY_CHUNK, first.size));
-      let used = 0;
-      for (const { position: at, size } of batchesIn(bytes, 0)) {
-        const header = verifyBatch(bytes, at, size);
-        used = at + size;
-        const lastOffset = header.baseOffset + header.lastOffsetDelta;
-        if (lastOffset < from || header.producerId < 0) continue;
-        replayed++;
-        if (!batchIsControl(header.attributes)) {
-          this.producers.onBatch(header, header.baseOffset, lastOffset);
-          continue;
-        }
-        const [record] = decodeRecords(bytes.subarray(at, at + size), header);
-        if (record === undefined) continue;
-        const marker = decodeControlRecord(record);
-        if (marker.type === 'unknown') continue;
-        this.completeTransaction(segment, marker.type, header.producerId, header.producerEpoch, marker.coordinatorEpoch, header.baseOffset, header.maxTimestamp);
-      }
-      if (used === 0) break;
-      position += used;
-    }
-    return replayed;
   }
 
   /** Closes a producer's transaction at the marker `offset`; an abort gets an index entry in `segment`. */
@@ -429,16 +382,7 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   private afterAppend(): void {
-    if (this.dataWaiters.length > 0) {
-      const end = this.logEndOffset();
-      const stable = this.lastStableOffset();
-      const waiting = this.dataWaiters;
-      this.dataWaiters = [];
-      for (const waiter of waiting) {
-        if (waiter.offset < (waiter.stable ? stable : end)) waiter.resolve();
-        else this.dataWaiters.push(waiter);
-      }
-    }
+    this.dataWaiters.wake(this.logEndOffset(), () => this.lastStableOffset());
     if (this.unflushedRecords >= this.logConfig.flushMessages) {
       this.flush().catch(() => undefined);
     } else {
@@ -653,29 +597,12 @@ export class PartitionLog implements PartitionLogAccess {
     const stable = isolationLevel === 'read_committed';
     const available = stable ? this.lastStableOffset() : this.logEndOffset();
     if (this.closed || this.failure !== null || offset < available || signal?.aborted === true) return Promise.resolve();
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        this.dataWaiters = this.dataWaiters.filter((w) => w !== waiter);
-        resolve();
-      };
-      // The abort listener goes as soon as the waiter is woken, so a long-lived signal does not
-      // collect one listener per wait.
-      const waiter: DataWaiter = {
-        offset,
-        stable,
-        resolve: (): void => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      this.dataWaiters.push(waiter);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.dataWaiters.add(offset, stable, signal);
   }
 
   /** Readers waiting for appends (for tests and metrics). */
   pendingWaiters(): number {
-    return this.dataWaiters.length;
+    return this.dataWaiters.count;
   }
 
   /**
@@ -754,7 +681,7 @@ export class PartitionLog implements PartitionLogAccess {
     if (this.closed) return;
     this.closed = true;
     this.flushTimer?.cancel();
-    for (const waiter of this.dataWaiters.splice(0)) waiter.resolve();
+    this.dataWaiters.wakeAll();
     for (const segment of this.segments) segment.close();
     const err = new EddyError('ERR_LOG_CLOSED', `Log of ${this.topic}-${this.partition} is closed`, { topic: this.topic, partition: this.partition });
     this.groupCommit.rejectAll(err);

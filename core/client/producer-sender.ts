@@ -97,7 +97,7 @@ export class PartitionSender {
    * bounds: a batch resolved out of order does not free a slot until every earlier one is resolved,
    * so a retry always falls within the last batches the log remembers per producer.
    */
-  window: ProducerBatch[] = [];
+  readonly window: ProducerBatch[] = [];
   /** Batches to send again, in sequence order. */
   retrying: ProducerBatch[] = [];
   backoff: Timer | null = null;
@@ -269,7 +269,7 @@ export class BatchSender {
     batch.resolved = true;
     let drop = 0;
     while (drop < s.window.length && (s.window[drop] as ProducerBatch).resolved) drop++;
-    if (drop > 0) s.window = s.window.slice(drop);
+    if (drop > 0) s.window.splice(0, drop);
   }
 
   private settleOk(s: PartitionSender, batch: ProducerBatch, log: PartitionLogAccess, result: AppendResult): void {

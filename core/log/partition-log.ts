@@ -382,7 +382,7 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   private afterAppend(): void {
-    this.dataWaiters.wake(this.logEndOffset(), () => this.lastStableOffset());
+    if (this.dataWaiters.count > 0) this.dataWaiters.wake(this.logEndOffset(), () => this.lastStableOffset());
     if (this.unflushedRecords >= this.logConfig.flushMessages) {
       this.flush().catch(() => undefined);
     } else {

@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   ERR_TRANSACTION_ABORTED: ['The transaction was aborted; records sent in it are discarded', false],
   ERR_CONCURRENT_TRANSACTIONS: ['The previous transaction of this transactionalId is still completing', true],
   ERR_TRANSACTIONAL_ID_INVALID: ['Invalid transactionalId', false],
+  ERR_PROTOCOL_INVALID: ['Malformed Kafka protocol message', false],
   ERR_STORAGE_IO: ['Storage I/O failed', true],
   ERR_CLI_USAGE: ['Invalid command line', false],
   ERR_CLI_INPUT: ['Invalid input to a command', false],

@@ -33,8 +33,11 @@ export type PrimitiveType =
   | 'bytes'
   | 'records';
 
-/** A primitive, an array of one (`'[]int32'`), or an array of structs (`'[]struct'` with `fields`). */
-export type FieldType = PrimitiveType | `[]${PrimitiveType}` | '[]struct';
+/**
+ * A primitive, an array of one (`'[]int32'`), an array of structs (`'[]struct'` with `fields`), or a
+ * single struct (`'struct'` with `fields`; absent in a version or untagged-default, it decodes as null).
+ */
+export type FieldType = PrimitiveType | `[]${PrimitiveType}` | '[]struct' | 'struct';
 
 /** A decoded value: plain data, bytes as Buffer views, uuids as 8-4-4-4-12 hex text. */
 export type Value = number | string | boolean | Uint8Array | null | Value[] | StructValue;

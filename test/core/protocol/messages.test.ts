@@ -195,21 +195,22 @@ const ALL_MESSAGES = [RequestHeader, ResponseHeader, ApiVersionsRequest, ApiVers
 
 for (const message of ALL_MESSAGES) {
   test(`${message.name}: every version round-trips`, (t) => {
-    for (const version of versionsOf(message)) {
-      fc.assert(
-        fc.property(messageValue(message, version), (value) => {
-          const w = new Writer(8);
-          encode(message, version, value, w);
-          const bytes = Buffer.from(w.finish());
-          const r = new Reader(bytes);
-          const back = decode(message, version, r);
-          const again = new Writer();
-          encode(message, version, back, again);
-          return r.remaining === 0 && isDeepStrictEqual(back, value) && again.finish().equals(bytes);
-        }),
-        { numRuns: 60 },
-      );
-    }
-    t.pass();
+    t.notThrows(() => {
+      for (const version of versionsOf(message)) {
+        fc.assert(
+          fc.property(messageValue(message, version), (value) => {
+            const w = new Writer(8);
+            encode(message, version, value, w);
+            const bytes = Buffer.from(w.finish());
+            const r = new Reader(bytes);
+            const back = decode(message, version, r);
+            const again = new Writer();
+            encode(message, version, back, again);
+            return r.remaining === 0 && isDeepStrictEqual(back, value) && again.finish().equals(bytes);
+          }),
+          { numRuns: 60 },
+        );
+      }
+    });
   });
 }

@@ -440,17 +440,18 @@ const MESSAGES = [
 
 for (const message of MESSAGES) {
   test(`${message.name}: every version round-trips`, (t) => {
-    for (const version of versionsOf(message)) {
-      fc.assert(
-        fc.property(messageValue(message, version), (value) => {
-          const bytes = encodeBody(message, version, value);
-          const back = decodeBody(message, version, bytes);
-          return isDeepStrictEqual(back, value) && encodeBody(message, version, back).equals(bytes);
-        }),
-        { numRuns: 60 },
-      );
-    }
-    t.pass();
+    t.notThrows(() => {
+      for (const version of versionsOf(message)) {
+        fc.assert(
+          fc.property(messageValue(message, version), (value) => {
+            const bytes = encodeBody(message, version, value);
+            const back = decodeBody(message, version, bytes);
+            return isDeepStrictEqual(back, value) && encodeBody(message, version, back).equals(bytes);
+          }),
+          { numRuns: 60 },
+        );
+      }
+    });
   });
 }
 

@@ -11,7 +11,7 @@ import { Producer } from './client/producer.js';
 import type { ConsumerOptions, ProducerOptions } from './client/types.js';
 import type { Clock } from './clock.js';
 import { resolveEddyOptions, type EddyOptions } from './eddy-options.js';
-import { EddyError } from './errors.js';
+import { EddyError, isEddyError } from './errors.js';
 import { LogManager } from './log/log-manager.js';
 import type { PartitionLog } from './log/partition-log.js';
 import { GroupAdmin } from './group/group-admin.js';
@@ -23,6 +23,14 @@ import { ProducerIdManager } from './txn/producer-id-manager.js';
 import { resolveTransactionConfig, type ResolvedTransactionConfig } from './txn/transaction-config.js';
 import { TransactionCoordinator } from './txn/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './txn/transaction-state-store.js';
+import path from 'node:path';
+import { clusterIdOf } from './log/meta-properties.js';
+import type { BrokerContext } from './server/handler.js';
+import { KafkaServer } from './server/kafka-server.js';
+import { resolveServerOptions, type ServerOptions } from './server/server-options.js';
+
+/** The Unix socket an owner serves on by default, inside its data directory. */
+export const UNIX_SOCKET_FILE = 'eddy.sock';
 
 /**
  * Configs of __consumer_offsets and __transaction_state: compacted (the last record per key is all
@@ -34,6 +42,7 @@ const TRANSACTION_STATE_TOPIC_CONFIG = OFFSETS_TOPIC_CONFIG;
 export class Eddy {
   readonly admin: Admin;
   private readonly clients = new Set<{ close(): Promise<void> }>();
+  private readonly servers = new Set<KafkaServer>();
   private readonly access: LogAccess;
   /** The group coordinator of this data directory (consumer groups and committed offsets). */
   readonly groupCoordinator: GroupCoordinator;
@@ -166,6 +175,46 @@ export class Eddy {
     };
   }
 
+  /**
+   * Serves this data directory over Kafka's wire protocol, so Kafka clients (kcat, KafkaJS,
+   * kafka-python, librdkafka…) and other Eddy processes can produce, consume, join groups and run
+   * transactions against it. TCP on 127.0.0.1:9092 and a Unix socket in the data directory by
+   * default; see ServerOptions. The server stops at `close()` (of the server or of this Eddy).
+   * @example
+   * const server = await eddy.serve({ listen: '127.0.0.1:9092' });
+   * console.log(server.addresses.tcp); // { host: '127.0.0.1', port: 9092 }
+   */
+  async serve(options: ServerOptions = {}): Promise<KafkaServer> {
+    this.checkOpen();
+    const resolved = resolveServerOptions(options, path.join(this.dataDir, UNIX_SOCKET_FILE));
+    const clusterId = clusterIdOf(this.dataDir, resolved.nodeId);
+    let server: KafkaServer | null = null;
+    const manager = this.manager;
+    const broker: BrokerContext = {
+      manager,
+      admin: this.admin,
+      groups: this.groupCoordinator,
+      transactions: this.transactionCoordinator,
+      clock: this.clock,
+      nodeId: resolved.nodeId,
+      clusterId,
+      options: resolved,
+      advertised: () => resolved.advertisedListener ?? server?.addresses.tcp ?? { host: 'localhost', port: 9092 },
+      onError: (err) => {
+        manager.options.onError(isEddyError(err) ? err : new EddyError('ERR_INTERNAL_DEFECT', `Kafka protocol server: ${(err as Error)?.message ?? String(err)}`, {}, { cause: err }));
+      },
+    };
+    server = await KafkaServer.start(broker);
+    const started = server;
+    this.servers.add(started);
+    const close = started.close.bind(started);
+    started.close = async () => {
+      this.servers.delete(started);
+      await close();
+    };
+    return started;
+  }
+
   /** The partition log itself, for tools and tests that work below the client API. */
   partitionLog(topic: string, partition: number): PartitionLog {
     return this.manager.log(topic, partition);
@@ -179,6 +228,8 @@ export class Eddy {
   /** Clean shutdown: closes clients, fsyncs logs, writes checkpoints and the clean-shutdown marker. */
   async close(): Promise<void> {
     if (this.manager.isClosed) return;
+    // Remote clients go first: no request may arrive while the logs close.
+    for (const server of [...this.servers]) await server.close();
     for (const client of [...this.clients]) {
       try {
         await client.close();

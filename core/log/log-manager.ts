@@ -25,7 +25,7 @@ import { LOCK_FILE, LockFile } from './lock-file.js';
 import { effectiveTopicConfig, isTopicConfigName, parseLogConfig, validateTopicConfig } from './log-config.js';
 import { checkpointKey, readOffsetCheckpoint, writeOffsetCheckpoint, type CheckpointEntries } from './offset-checkpoint.js';
 import { PartitionLog } from './partition-log.js';
-import { TOPICS_FILE, TopicStore, type TopicMetadata } from './topic-store.js';
+import { newTopicId, TOPICS_FILE, TopicStore, type TopicMetadata } from './topic-store.js';
 import { parsePartitionDirName, partitionDirName, pathInside, validateTopicNameSyntax, validateUserTopicName } from './topic-name.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -232,6 +232,19 @@ export class LogManager {
     return this.store.names().filter((n) => includeInternal || !n.startsWith('__'));
   }
 
+  /** Kafka's topic id of a topic; throws ERR_TOPIC_NOT_FOUND. */
+  topicId(name: string): string {
+    const meta = this.store.get(name);
+    if (meta === undefined) throw new EddyError('ERR_TOPIC_NOT_FOUND', `Topic "${name}" does not exist`, { topic: name });
+    return meta.id;
+  }
+
+  /** The name of the topic with id `id`, or null. */
+  topicNameById(id: string): string | null {
+    for (const name of this.store.names()) if (this.store.get(name)?.id === id) return name;
+    return null;
+  }
+
   hasTopic(name: string): boolean {
     return this.store.get(name) !== undefined;
   }
@@ -266,7 +279,7 @@ export class LogManager {
     }
     const overrides = validateTopicConfig(request.config ?? {});
     if (this.store.get(name) !== undefined) throw new EddyError('ERR_TOPIC_EXISTS', `Topic "${name}" already exists`, { topic: name });
-    const meta: TopicMetadata = { name, partitions, config: overrides, createdAt: this.options.clock.now() };
+    const meta: TopicMetadata = { name, partitions, config: overrides, createdAt: this.options.clock.now(), id: newTopicId() };
     // Checkpoint entries are keyed by name: rewrite them without this name first, so entries of an
     // earlier topic called the same can never be applied to the new one after a crash.
     this.writeCheckpoints();

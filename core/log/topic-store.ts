@@ -5,6 +5,7 @@
  * either a topic whose missing directories are recreated empty on open, or stray directories of a
  * topic that no longer exists, which open removes.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EddyError } from '../errors.js';
@@ -18,6 +19,19 @@ export interface TopicMetadata {
   /** Overrides only, canonical strings. */
   config: Record<string, string>;
   createdAt: number;
+  /** Kafka's topic id: a random UUID given at creation, new for every topic created under a name. */
+  id: string;
+}
+
+/** A new topic id (never Kafka's reserved all-zero id). */
+export function newTopicId(): string {
+  return randomUUID();
+}
+
+/** The id of a topic recorded before topic ids existed: fixed by its name and creation time. */
+function legacyTopicId(name: string, createdAt: number): string {
+  const hex = createHash('sha256').update(`${name}\0${createdAt}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export class TopicStore {
@@ -52,7 +66,9 @@ export class TopicStore {
       if (!Number.isSafeInteger(meta.partitions) || (meta.partitions as number) < 1 || typeof meta.config !== 'object' || meta.config === null) {
         throw new EddyError('ERR_DATA_DIR_INVALID', `${store.file}: bad entry for topic "${name}"`, { path: store.file, topic: name });
       }
-      store.topics.set(name, { name, partitions: meta.partitions as number, config: { ...meta.config }, createdAt: meta.createdAt ?? 0 });
+      const createdAt = meta.createdAt ?? 0;
+      const id = typeof meta.id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(meta.id) ? meta.id : legacyTopicId(name, createdAt);
+      store.topics.set(name, { name, partitions: meta.partitions as number, config: { ...meta.config }, createdAt, id });
     }
     return store;
   }
@@ -88,7 +104,7 @@ export class TopicStore {
   private save(): void {
     const topics: Record<string, Omit<TopicMetadata, 'name'>> = {};
     for (const [name, meta] of [...this.topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      topics[name] = { partitions: meta.partitions, config: meta.config, createdAt: meta.createdAt };
+      topics[name] = { partitions: meta.partitions, config: meta.config, createdAt: meta.createdAt, id: meta.id };
     }
     writeFileAtomicSync(this.file, JSON.stringify({ version: 1, topics }, null, 2) + '\n');
   }

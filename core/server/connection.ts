@@ -1,0 +1,185 @@
+/**
+ * One client connection: bytes in, frames cut by the FrameDecoder, each request decoded and handed
+ * to its handler as soon as it arrives, responses written in request order (Kafka's guarantee to
+ * a client that pipelines). Reading pauses while `maxInFlightPerConnection` requests are unanswered.
+ *
+ * A frame that cannot be decoded closes the connection (the stream is out of sync or the client
+ * speaks something else), except an ApiVersions request of a version this server does not know,
+ * which is answered with UNSUPPORTED_VERSION and the supported ranges as Kafka does. A connection
+ * silent for `connectionsMaxIdleMs` is closed. With SASL configured, only ApiVersions, SaslHandshake
+ * and SaslAuthenticate are accepted until the client has authenticated.
+ */
+import type net from 'node:net';
+import { isEddyError } from '../errors.js';
+import { API_KEYS } from '../protocol/api-keys.js';
+import { decodeRequest, encodeResponse, FrameDecoder } from '../protocol/frame.js';
+import { apiVersionsBody } from './handlers/api-versions.js';
+import { HANDLERS } from './handlers/index.js';
+import type { StructValue } from '../protocol/schema.js';
+import type { BrokerContext, ConnectionSession, RequestContext } from './handler.js';
+import { KAFKA_ERRORS } from './kafka-errors.js';
+
+let nextConnectionId = 1;
+
+const BEFORE_AUTHENTICATION = new Set<number>([API_KEYS.ApiVersions, API_KEYS.SaslHandshake, API_KEYS.SaslAuthenticate]);
+
+export class Connection {
+  readonly session: ConnectionSession;
+  private readonly frames: FrameDecoder;
+  private readonly abort = new AbortController();
+  /** Responses in request order; a slot is null until its handler finishes. */
+  private readonly pending: Array<{ bytes: Buffer | null; done: boolean }> = [];
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly broker: BrokerContext,
+    listener: 'tcp' | 'unix',
+    private readonly onClose: (connection: Connection) => void,
+  ) {
+    this.session = {
+      id: nextConnectionId++,
+      remoteAddress: listener === 'tcp' ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : 'unix',
+      listener,
+      saslMechanism: null,
+      saslHandshakeVersion: 1,
+      saslState: null,
+      principal: null,
+      authenticated: broker.options.sasl === null,
+    };
+    this.frames = new FrameDecoder({ socketRequestMaxBytes: broker.options.socketRequestMaxBytes });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    this.touch();
+  }
+
+  private touch(): void {
+    if (this.idleTimer !== null) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => this.close(), this.broker.options.connectionsMaxIdleMs);
+      this.idleTimer.unref();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.touch();
+    let frames: Buffer[];
+    try {
+      frames = this.frames.push(chunk);
+    } catch {
+      this.close();
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.dispatch(frame);
+    }
+  }
+
+  private dispatch(frame: Buffer): void {
+    let request;
+    try {
+      request = decodeRequest(frame);
+    } catch (err) {
+      const unsupported = isEddyError(err, 'ERR_PROTOCOL_INVALID') ? err.context : null;
+      if (unsupported !== null && unsupported.apiKey === API_KEYS.ApiVersions && unsupported.unsupported === 'apiVersion' && typeof unsupported.correlationId === 'number') {
+        // Kafka answers an ApiVersions request it cannot parse with a v0 response naming its versions.
+        const body = { ...apiVersionsBody(HANDLERS.keys()), errorCode: KAFKA_ERRORS.UNSUPPORTED_VERSION };
+        this.enqueue().bytes = encodeResponse(API_KEYS.ApiVersions, 0, unsupported.correlationId, body);
+        this.markDone(this.pending.length - 1);
+        return;
+      }
+      this.close();
+      return;
+    }
+    const { apiKey, apiVersion, header, body } = request;
+    const correlationId = header.correlationId as number;
+    if (!this.session.authenticated && !BEFORE_AUTHENTICATION.has(apiKey)) {
+      this.close();
+      return;
+    }
+    const handler = HANDLERS.get(apiKey);
+    if (handler === undefined) {
+      this.close();
+      return;
+    }
+    const slot = this.enqueue();
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId: (header.clientId as string | null) ?? null,
+      body,
+      broker: this.broker,
+      session: this.session,
+      signal: this.abort.signal,
+    };
+    const answer = (response: StructValue | null): void => {
+      if (this.closed) return;
+      try {
+        slot.bytes = response === null ? null : encodeResponse(apiKey, apiVersion, correlationId, response);
+      } catch (err) {
+        this.broker.onError(err);
+        this.close();
+        return;
+      }
+      this.markDone(this.pending.indexOf(slot));
+    };
+    const fail = (err: unknown): void => {
+      if (this.closed) return;
+      this.broker.onError(err);
+      this.close();
+    };
+    try {
+      const result = handler(ctx);
+      if (result instanceof Promise) result.then(answer, fail);
+      else answer(result);
+    } catch (err) {
+      fail(err);
+    }
+    if (this.pending.length >= this.broker.options.maxInFlightPerConnection && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private enqueue(): { bytes: Buffer | null; done: boolean } {
+    const slot = { bytes: null, done: false };
+    this.pending.push(slot);
+    return slot;
+  }
+
+  private markDone(index: number): void {
+    const slot = this.pending[index];
+    if (slot === undefined) return;
+    slot.done = true;
+    // Writes every finished response at the head of the queue, in request order.
+    const out: Buffer[] = [];
+    while (this.pending.length > 0 && this.pending[0]!.done) {
+      const head = this.pending.shift()!;
+      if (head.bytes !== null) out.push(head.bytes);
+    }
+    if (out.length === 1) this.socket.write(out[0]!);
+    else if (out.length > 1) this.socket.write(Buffer.concat(out));
+    if (this.paused && this.pending.length < this.broker.options.maxInFlightPerConnection) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Closes the connection; requests in progress are abandoned (their long polls end). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.abort.abort();
+    this.pending.length = 0;
+    this.socket.destroy();
+    this.onClose(this);
+  }
+}

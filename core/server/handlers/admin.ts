@@ -1,0 +1,3 @@
+import type { Handler } from '../handler.js';
+
+export const ADMIN_HANDLERS: ReadonlyMap<number, Handler> = new Map();

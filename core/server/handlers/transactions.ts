@@ -1,0 +1,3 @@
+import type { Handler } from '../handler.js';
+
+export const TRANSACTION_HANDLERS: ReadonlyMap<number, Handler> = new Map();

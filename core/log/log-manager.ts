@@ -293,6 +293,18 @@ export class LogManager {
     return this.describeTopic(name);
   }
 
+  /**
+   * Deletes the records of a partition below `offset` (-1: below the log end offset) by raising its
+   * log start offset, durably (the log-start checkpoint is written before this returns). Returns the
+   * new log start offset. ERR_OFFSET_OUT_OF_RANGE past the log end.
+   */
+  deleteRecords(topic: string, partition: number, offset: number): number {
+    const log = this.log(topic, partition);
+    const start = log.advanceLogStartOffset(offset === -1 ? log.logEndOffset() : offset);
+    this.writeCheckpoints();
+    return start;
+  }
+
   deleteTopic(name: string): void {
     const logs = this.topicLogs(name);
     this.store.update(name, null);

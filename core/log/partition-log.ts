@@ -568,6 +568,11 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   offsetForTimestamp(timestamp: number): number | null {
+    return this.recordAtOrAfterTimestamp(timestamp)?.offset ?? null;
+  }
+
+  /** The offset and timestamp of the first record whose timestamp is >= `timestamp` (ListOffsets by time), or null. */
+  recordAtOrAfterTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     this.checkUsable();
     for (const segment of this.segments) {
       // No skipping by the segment's max timestamp: that comes from the time index, which may be short
@@ -584,13 +589,45 @@ export class PartitionLog implements PartitionLogAccess {
         for (const { position: at, size, header } of batchesIn(valid, 0)) {
           if (header.maxTimestamp < timestamp || batchIsControl(header.attributes)) continue;
           for (const record of decodeRecords(valid.subarray(at, at + size), header)) {
-            if (record.offset >= this.startOffset && record.timestamp >= timestamp) return record.offset;
+            if (record.offset >= this.startOffset && record.timestamp >= timestamp) return { offset: record.offset, timestamp: record.timestamp };
           }
         }
         offset = nextOffset;
       }
     }
     return null;
+  }
+
+  /**
+   * The largest record timestamp in the log and the offset it is found at (ListOffsets' MAX_TIMESTAMP),
+   * from the segments' time tracking: the last offset of the batch holding it. Null for an empty log.
+   */
+  maxTimestampOffset(): { offset: number; timestamp: number } | null {
+    this.checkUsable();
+    let best: { offset: number; timestamp: number } | null = null;
+    for (const segment of this.segments) {
+      if (segment.maxTimestampSoFar < 0 || segment.offsetOfMaxTimestampSoFar < this.startOffset) continue;
+      if (best === null || segment.maxTimestampSoFar > best.timestamp) best = { offset: segment.offsetOfMaxTimestampSoFar, timestamp: segment.maxTimestampSoFar };
+    }
+    return best;
+  }
+
+  /**
+   * Kafka's DeleteRecords: raises the log start offset to `offset` (never lowers it; at most the log
+   * end offset). Records below it are unreadable at once; segments wholly below it are deleted by
+   * the next retention pass. Returns the new log start offset. The caller checkpoints it.
+   */
+  advanceLogStartOffset(offset: number): number {
+    this.checkUsable();
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > this.logEndOffset()) {
+      throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot delete records below ${offset}: the log of ${this.topic}-${this.partition} ends at ${this.logEndOffset()}`, {
+        topic: this.topic,
+        partition: this.partition,
+        offset,
+      });
+    }
+    if (offset > this.startOffset) this.startOffset = offset;
+    return this.startOffset;
   }
 
   waitForData(offset: number, signal?: AbortSignal, isolationLevel: IsolationLevel = 'read_uncommitted'): Promise<void> {

@@ -13,9 +13,10 @@ import { consumeCommand } from './commands/consume.js';
 import { dumpLogCommand } from './commands/dump-log.js';
 import { groupsCommands } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
+import { serveCommand } from './commands/serve.js';
 import { topicsCommands } from './commands/topics.js';
 
-export const COMMANDS: readonly Command[] = [...topicsCommands, ...groupsCommands, produceCommand, consumeCommand, dumpLogCommand];
+export const COMMANDS: readonly Command[] = [...topicsCommands, ...groupsCommands, produceCommand, consumeCommand, serveCommand, dumpLogCommand];
 
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;

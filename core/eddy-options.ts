@@ -6,6 +6,7 @@ import path from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import { EddyError } from './errors.js';
 import { validateConfigValue, type TopicConfigName } from './log/log-config.js';
+import type { ServerOptions } from './server/server-options.js';
 
 export interface EddyOptions {
   /** The data directory; created if missing. */
@@ -19,6 +20,13 @@ export interface EddyOptions {
    * caller to reject. Default: one line on stderr. The process keeps running either way.
    */
   onError?: (error: EddyError) => void;
+  /**
+   * How this owner serves the Kafka protocol to other processes (Eddy processes and the CLI that
+   * find the data directory in use connect through it, see Eddy.attach). Default: a free port on
+   * 127.0.0.1 and the Unix socket `<data-dir>/eddy.sock`. `false`: not served (other processes then
+   * get ERR_DATA_DIR_LOCKED). See ServerOptions.
+   */
+  serve?: ServerOptions | false;
 }
 
 export const DEFAULT_EDDY_CONFIG = {

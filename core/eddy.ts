@@ -25,8 +25,9 @@ import { TransactionCoordinator } from './txn/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './txn/transaction-state-store.js';
 import path from 'node:path';
 import { clusterIdOf } from './log/meta-properties.js';
+import { removeBrokerFile, writeBrokerFile } from './server/broker-file.js';
 import type { BrokerContext } from './server/handler.js';
-import { KafkaServer } from './server/kafka-server.js';
+import { KafkaServer, type ServerAddresses } from './server/kafka-server.js';
 import { resolveServerOptions, type ServerOptions } from './server/server-options.js';
 
 /** The Unix socket an owner serves on by default, inside its data directory. */
@@ -124,8 +125,10 @@ export class Eddy {
       eddy.groupCoordinator.load();
       // Ends the transactions the last owner left open, durably, before anyone reads.
       await eddy.transactionCoordinator.load();
+      if (options.serve !== false) await eddy.serveOwner(options.serve ?? { listen: '127.0.0.1:0' });
       return eddy;
     } catch (err) {
+      for (const server of eddy?.servers ?? []) await server.close();
       await eddy?.transactionCoordinator.close();
       eddy?.groupCoordinator.close();
       await manager.close();
@@ -186,7 +189,10 @@ export class Eddy {
    */
   async serve(options: ServerOptions = {}): Promise<KafkaServer> {
     this.checkOpen();
-    const resolved = resolveServerOptions(options, path.join(this.dataDir, UNIX_SOCKET_FILE));
+    const defaultSocket = path.join(this.dataDir, UNIX_SOCKET_FILE);
+    // The data directory's socket belongs to the first server that took it.
+    const socketTaken = [...this.servers].some((s) => s.addresses.unix === defaultSocket);
+    const resolved = resolveServerOptions(options, socketTaken ? null : defaultSocket);
     const clusterId = clusterIdOf(this.dataDir, resolved.nodeId);
     let server: KafkaServer | null = null;
     const manager = this.manager;
@@ -213,6 +219,25 @@ export class Eddy {
       await close();
     };
     return started;
+  }
+
+  private ownerServer: KafkaServer | null = null;
+
+  /** Where this owner serves other processes (`serve` option of Eddy.open); nulls when it does not. */
+  get servedAddresses(): ServerAddresses {
+    return this.ownerServer?.addresses ?? { tcp: null, unix: null };
+  }
+
+  /** The server other processes reach this owner through, recorded in the data directory's broker file. */
+  private async serveOwner(options: ServerOptions): Promise<void> {
+    const server = await this.serve(options);
+    this.ownerServer = server;
+    writeBrokerFile(this.dataDir, server.addresses);
+    const close = server.close.bind(server);
+    server.close = async () => {
+      removeBrokerFile(this.dataDir);
+      await close();
+    };
   }
 
   /** The partition log itself, for tools and tests that work below the client API. */

@@ -1,0 +1,86 @@
+/**
+ * `eddy serve`: the data directory served over the Kafka protocol by a real process; clean stop on
+ * SIGTERM, takeover after kill -9, and coded errors for bad addresses.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import test from 'ava';
+import { API_KEYS } from '../../core/protocol/api-keys.js';
+import { connectWire } from '../helpers/kafka-wire.js';
+import { makeDataDir, runEddy, startEddy, type EddyProcess } from '../helpers/cli.js';
+
+const SERVING = /^Serving (.+) on 127\.0\.0\.1:(\d+) and (\S+) \(Ctrl-C to stop\)$/m;
+
+async function serving(p: EddyProcess): Promise<{ port: number; socket: string }> {
+  await p.waitFor((x) => SERVING.test(x.stderr), 'the Serving line');
+  const match = SERVING.exec(p.stderr)!;
+  return { port: Number(match[2]), socket: match[3]! };
+}
+
+async function metadataTopics(target: { port: number } | { path: string }): Promise<string[]> {
+  const wire = await connectWire(target);
+  try {
+    const response = await wire.request(API_KEYS.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    return (response.topics as Array<{ name: string }>).map((t) => t.name).filter((n) => !n.startsWith('__'));
+  } finally {
+    wire.close();
+  }
+}
+
+test('eddy serve answers on TCP and the Unix socket, and stops cleanly on SIGTERM', async (t) => {
+  const dataDir = await makeDataDir(t);
+  t.is((await runEddy(['topics', 'create', 'orders', '--partitions', '2', '--data-dir', dataDir])).code, 0);
+  const server = startEddy(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  const { port, socket } = await serving(server);
+  t.is(socket, path.join(dataDir, 'eddy.sock'));
+  t.deepEqual(await metadataTopics({ port }), ['orders']);
+  t.deepEqual(await metadataTopics({ path: socket }), ['orders']);
+  const broker = JSON.parse(fs.readFileSync(path.join(dataDir, 'eddy-broker.json'), 'utf8')) as { pid: number; tcp: string };
+  t.deepEqual(broker, { pid: server.pid, tcp: `127.0.0.1:${port}`, unix: socket });
+
+  server.child.kill('SIGTERM');
+  const result = await server.exited;
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /Stopped/);
+  t.false(fs.existsSync(path.join(dataDir, 'eddy-broker.json')));
+  t.false(fs.existsSync(socket));
+  t.true(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown')));
+});
+
+test('after kill -9 of eddy serve, a new eddy serve takes the directory over on the same port', async (t) => {
+  const dataDir = await makeDataDir(t);
+  const first = startEddy(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  t.teardown(() => first.child.kill('SIGKILL'));
+  const { port } = await serving(first);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  // The dead owner's broker file and socket are left behind; the next owner replaces them.
+  t.true(fs.existsSync(path.join(dataDir, 'eddy-broker.json')));
+  const second = startEddy(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], { timeoutMs: 60_000 });
+  t.teardown(() => second.child.kill('SIGKILL'));
+  const again = await serving(second);
+  t.is(again.port, port);
+  t.deepEqual(await metadataTopics({ path: again.socket }), []);
+  t.is((JSON.parse(fs.readFileSync(path.join(dataDir, 'eddy-broker.json'), 'utf8')) as { pid: number }).pid, second.pid);
+  second.child.kill('SIGTERM');
+  t.is((await second.exited).code, 0);
+});
+
+test('eddy serve refuses a bad or busy listen address with one coded line', async (t) => {
+  const dataDir = await makeDataDir(t);
+  const bad = await runEddy(['serve', '--listen', 'localhost', '--data-dir', dataDir]);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /^eddy: ERR_CONFIG_INVALID: listen: expected "host:port"/m);
+
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => blocker.close());
+  const { port } = blocker.address() as net.AddressInfo;
+  const busy = await runEddy(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir]);
+  t.is(busy.code, 1);
+  t.regex(busy.stderr, /^eddy: ERR_CONFIG_INVALID: Cannot listen on 127\.0\.0\.1:\d+/m);
+  // The failed start left the directory unowned and clean.
+  t.is((await runEddy(['topics', 'list', '--data-dir', dataDir])).code, 0);
+});

@@ -7,7 +7,9 @@
  * speaks something else), except an ApiVersions request of a version this server does not know,
  * which is answered with UNSUPPORTED_VERSION and the supported ranges as Kafka does. A connection
  * silent for `connectionsMaxIdleMs` is closed. With SASL configured, only ApiVersions, SaslHandshake
- * and SaslAuthenticate are accepted until the client has authenticated.
+ * and SaslAuthenticate are accepted until the client has authenticated; a SASL answer with an error
+ * before then closes the connection once it is sent (Kafka's behaviour on a failed authentication),
+ * and after a v0 SaslHandshake the SASL tokens arrive as bare size-prefixed frames (KIP-43).
  */
 import type net from 'node:net';
 import { isEddyError } from '../errors.js';
@@ -15,6 +17,7 @@ import { API_KEYS } from '../protocol/api-keys.js';
 import { decodeRequest, encodeResponse, FrameDecoder } from '../protocol/frame.js';
 import { apiVersionsBody } from './handlers/api-versions.js';
 import { HANDLERS } from './handlers/index.js';
+import { evaluateRawSaslToken, isRawSaslToken } from './handlers/sasl.js';
 import type { StructValue } from '../protocol/schema.js';
 import type { BrokerContext, ConnectionSession, RequestContext } from './handler.js';
 import { KAFKA_ERRORS } from './kafka-errors.js';
@@ -22,13 +25,21 @@ import { KAFKA_ERRORS } from './kafka-errors.js';
 let nextConnectionId = 1;
 
 const BEFORE_AUTHENTICATION = new Set<number>([API_KEYS.ApiVersions, API_KEYS.SaslHandshake, API_KEYS.SaslAuthenticate]);
+const SASL_APIS = new Set<number>([API_KEYS.SaslHandshake, API_KEYS.SaslAuthenticate]);
+
+/** A response being prepared; `closeAfter` closes the connection once it is written. */
+interface ResponseSlot {
+  bytes: Buffer | null;
+  done: boolean;
+  closeAfter: boolean;
+}
 
 export class Connection {
   readonly session: ConnectionSession;
   private readonly frames: FrameDecoder;
   private readonly abort = new AbortController();
   /** Responses in request order; a slot is null until its handler finishes. */
-  private readonly pending: Array<{ bytes: Buffer | null; done: boolean }> = [];
+  private readonly pending: ResponseSlot[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private paused = false;
@@ -47,7 +58,8 @@ export class Connection {
       saslHandshakeVersion: 1,
       saslState: null,
       principal: null,
-      authenticated: broker.options.sasl === null,
+      // The Unix socket is guarded by the data directory's file permissions; SASL applies to TCP.
+      authenticated: broker.options.sasl === null || listener === 'unix',
     };
     this.frames = new FrameDecoder({ socketRequestMaxBytes: broker.options.socketRequestMaxBytes });
     socket.setNoDelay(true);
@@ -82,6 +94,10 @@ export class Connection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (isRawSaslToken(this.session, frame)) {
+      this.dispatchRawSaslToken(frame);
+      return;
+    }
     let request;
     try {
       request = decodeRequest(frame);
@@ -123,6 +139,8 @@ export class Connection {
       if (this.closed) return;
       try {
         slot.bytes = response === null ? null : encodeResponse(apiKey, apiVersion, correlationId, response);
+        // Kafka closes a connection whose SASL exchange failed once the error answer is sent.
+        slot.closeAfter = !this.session.authenticated && SASL_APIS.has(apiKey) && response !== null && response.errorCode !== 0;
       } catch (err) {
         this.broker.onError(err);
         this.close();
@@ -148,8 +166,31 @@ export class Connection {
     }
   }
 
-  private enqueue(): { bytes: Buffer | null; done: boolean } {
-    const slot = { bytes: null, done: false };
+  /** A bare SASL token after a v0 SaslHandshake: answered with a bare token, or the connection closed on failure. */
+  private dispatchRawSaslToken(frame: Buffer): void {
+    const slot = this.enqueue();
+    evaluateRawSaslToken(this.session, frame).then(
+      (token) => {
+        if (this.closed) return;
+        if (token === null) {
+          this.close();
+          return;
+        }
+        const size = Buffer.alloc(4);
+        size.writeInt32BE(token.length, 0);
+        slot.bytes = Buffer.concat([size, token]);
+        this.markDone(this.pending.indexOf(slot));
+      },
+      (err: unknown) => {
+        if (this.closed) return;
+        this.broker.onError(err);
+        this.close();
+      },
+    );
+  }
+
+  private enqueue(): ResponseSlot {
+    const slot: ResponseSlot = { bytes: null, done: false, closeAfter: false };
     this.pending.push(slot);
     return slot;
   }
@@ -160,26 +201,36 @@ export class Connection {
     slot.done = true;
     // Writes every finished response at the head of the queue, in request order.
     const out: Buffer[] = [];
-    while (this.pending.length > 0 && this.pending[0]!.done) {
+    let closeAfter = false;
+    while (this.pending.length > 0 && this.pending[0]!.done && !closeAfter) {
       const head = this.pending.shift()!;
       if (head.bytes !== null) out.push(head.bytes);
+      closeAfter = head.closeAfter;
     }
     if (out.length === 1) this.socket.write(out[0]!);
     else if (out.length > 1) this.socket.write(Buffer.concat(out));
+    if (closeAfter) {
+      this.close(true);
+      return;
+    }
     if (this.paused && this.pending.length < this.broker.options.maxInFlightPerConnection) {
       this.paused = false;
       this.socket.resume();
     }
   }
 
-  /** Closes the connection; requests in progress are abandoned (their long polls end). */
-  close(): void {
+  /**
+   * Closes the connection; requests in progress are abandoned (their long polls end). With `flush`,
+   * what was written is sent first.
+   */
+  close(flush = false): void {
     if (this.closed) return;
     this.closed = true;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.abort.abort();
     this.pending.length = 0;
-    this.socket.destroy();
+    if (flush) this.socket.end(() => this.socket.destroy());
+    else this.socket.destroy();
     this.onClose(this);
   }
 }

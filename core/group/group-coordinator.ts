@@ -30,6 +30,13 @@
  *   member subscribes to, that long after their commit. Expired offsets get tombstones, and an Empty
  *   group left without offsets disappears. After a restart a group's "Empty since" is its newest
  *   commit time (membership itself is not persisted: members live in the owning process).
+ * - Wire clients and in-process consumers share groups: member-metadata.ts converts subscriptions and
+ *   assignments between Kafka's bytes and decoded objects for whichever kind of member needs them.
+ *   A group's members must share a protocol type (Kafka's "consumer" for in-process members); bytes
+ *   of other protocol types pass through opaquely between wire members.
+ * - JoinGroup v4+ (KIP-394, `requireKnownMemberId`): a new dynamic member first gets a member id to
+ *   join with and is kept pending until it does or its session timeout passes. Unlike Kafka, a
+ *   rebalance does not wait for pending members: one that joins later starts another rebalance.
  * - Transactional offsets (TxnOffsetCommit, on behalf of the transaction coordinator): written as a
  *   transactional batch of the producer and kept pending per producer id, invisible to fetches,
  *   until the transaction coordinator has written the producer's marker to the group's
@@ -42,13 +49,14 @@ import type { Clock, Timer } from '../clock.js';
 import { EddyError, type ErrorCode } from '../errors.js';
 import { tpKey } from './assignors/assignor.js';
 import type { ResolvedGroupConfig } from './group-config.js';
-import { Group, Member, type PendingTxnOffset, type Waiter } from './group-model.js';
+import { Group, Member, type MemberProtocol, type PendingTxnOffset, type Waiter } from './group-model.js';
+import { CONSUMER_PROTOCOL_TYPE, partitionsOfAssignment, rawAssignmentOf, rawMetadataOf, toMemberProtocols } from './member-metadata.js';
 import type { OffsetEntry, OffsetStore } from './offset-store.js';
 import type {
   CommittedOffset,
   GroupDescription,
-  GroupProtocol,
   GroupState,
+  GroupSummary,
   HeartbeatRequest,
   JoinGroupRequest,
   JoinGroupResponse,
@@ -96,9 +104,9 @@ function toEntries(offsets: OffsetsToCommit, now: number): OffsetEntry[] {
   return offsets.map((o) => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, metadata: o.metadata ?? '', commitTimestamp: now } }));
 }
 
-/** A group with no members, offsets or pending transactional offsets can be forgotten. */
+/** A group with no members (joined or pending), offsets or pending transactional offsets can be forgotten. */
 function isGone(group: Group): boolean {
-  return group.members.size === 0 && group.offsets.size === 0 && group.pendingTxnOffsets.size === 0;
+  return group.members.size === 0 && group.offsets.size === 0 && group.pendingTxnOffsets.size === 0 && group.pendingMembers.size === 0;
 }
 
 export class GroupCoordinator {
@@ -160,6 +168,8 @@ export class GroupCoordinator {
     this.expiryTimer?.cancel();
     for (const group of this.groups.values()) {
       group.rebalanceTimer?.cancel();
+      for (const timer of group.pendingMembers.values()) timer.cancel();
+      group.pendingMembers.clear();
       for (const member of group.members.values()) {
         member.sessionTimer?.cancel();
         const err = new EddyError('ERR_LOG_CLOSED', 'Eddy is closed');
@@ -211,34 +221,57 @@ export class GroupCoordinator {
     if (!Array.isArray(request.protocols) || request.protocols.length === 0) {
       throw new EddyError('ERR_GROUP_INCONSISTENT_PROTOCOL', 'JoinGroup needs at least one protocol (assignor)', { group: request.groupId });
     }
+    if (request.protocolType !== undefined && (typeof request.protocolType !== 'string' || request.protocolType === '')) {
+      throw new EddyError('ERR_GROUP_INCONSISTENT_PROTOCOL', 'JoinGroup needs a protocol type', { group: request.groupId });
+    }
   }
 
   private handleJoin(group: Group, request: JoinGroupRequest, waiter: Waiter<JoinGroupResponse>): void {
+    const protocolType = request.protocolType ?? CONSUMER_PROTOCOL_TYPE;
     const names = new Set(request.protocols.map((p) => p.name));
     for (const other of group.members.values()) {
       if (other.memberId === request.memberId || (request.groupInstanceId !== null && other.groupInstanceId === request.groupInstanceId)) continue;
+      if (other.info.protocolType !== protocolType) {
+        throw groupError('ERR_GROUP_INCONSISTENT_PROTOCOL', group.groupId, `Protocol type "${protocolType}" is not the group's "${other.info.protocolType}"`);
+      }
       if (!other.protocols.some((p) => names.has(p.name))) {
         throw groupError('ERR_GROUP_INCONSISTENT_PROTOCOL', group.groupId, `Member's assignors (${[...names].join(', ')}) share none with the group's members`);
       }
     }
-    if (request.memberId === '') {
+    const { protocols, wire } = toMemberProtocols(group.groupId, protocolType, request.protocols);
+    const info = { protocolType, clientHost: request.clientHost ?? '', wire };
+    if (request.memberId === '' || group.pendingMembers.has(request.memberId)) {
       const existingId = request.groupInstanceId === null ? undefined : group.staticMembers.get(request.groupInstanceId);
       const existing = existingId === undefined ? undefined : group.members.get(existingId);
       if (existing !== undefined) {
-        this.replaceStaticMember(group, existing, request, waiter);
+        this.replaceStaticMember(group, existing, request, protocols, info, waiter);
         return;
       }
-      const memberId = `${request.groupInstanceId ?? (request.clientId || 'consumer')}-${randomUUID()}`;
-      const member = new Member(memberId, request.groupInstanceId, request.clientId, request.sessionTimeoutMs, request.rebalanceTimeoutMs, request.protocols);
+      let memberId = request.memberId;
+      if (memberId === '') {
+        memberId = `${request.groupInstanceId ?? (request.clientId || 'consumer')}-${randomUUID()}`;
+        if (request.requireKnownMemberId === true && request.groupInstanceId === null) {
+          this.addPendingMember(group, memberId, request.sessionTimeoutMs);
+          waiter.resolve({ generationId: -1, protocolType, protocolName: '', leader: '', memberId, skipAssignment: false, members: [], memberIdRequired: true });
+          return;
+        }
+      } else {
+        group.pendingMembers.get(memberId)?.cancel();
+        group.pendingMembers.delete(memberId);
+      }
+      const member = new Member(memberId, request.groupInstanceId, request.clientId, request.sessionTimeoutMs, request.rebalanceTimeoutMs, protocols, info);
       member.joinWaiter = waiter;
       group.members.set(memberId, member);
+      group.protocolType = protocolType;
       if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
       this.scheduleSession(group, member);
       this.rebalanceOnJoin(group);
       return;
     }
     const member = this.knownMember(group, request.memberId);
-    member.protocols = request.protocols;
+    member.protocols = protocols;
+    member.info = info;
+    group.protocolType = protocolType;
     member.clientId = request.clientId;
     member.sessionTimeoutMs = request.sessionTimeoutMs;
     member.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
@@ -248,28 +281,39 @@ export class GroupCoordinator {
     this.rebalanceOnJoin(group);
   }
 
+  /** A member id handed out by MEMBER_ID_REQUIRED: joinable until the session timeout passes. */
+  private addPendingMember(group: Group, memberId: string, sessionTimeoutMs: number): void {
+    group.pendingMembers.set(memberId, this.deps.clock.setTimer(sessionTimeoutMs, () => {
+      group.pendingMembers.delete(memberId);
+      if (group.state === 'Empty' && isGone(group)) this.groups.delete(group.groupId);
+    }));
+  }
+
   private rebalanceOnJoin(group: Group): void {
     if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
     else this.prepareRebalance(group);
   }
 
   /** A static member restarting: takes over the old member id's place, fencing the old id. */
-  private replaceStaticMember(group: Group, old: Member, request: JoinGroupRequest, waiter: Waiter<JoinGroupResponse>): void {
+  private replaceStaticMember(group: Group, old: Member, request: JoinGroupRequest, protocols: MemberProtocol[], info: Member['info'], waiter: Waiter<JoinGroupResponse>): void {
     const newId = `${request.groupInstanceId ?? 'consumer'}-${randomUUID()}`;
     const oldId = old.memberId;
     old.joinWaiter?.reject(groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId: oldId }));
     old.syncWaiter?.reject(groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId: oldId }));
     old.joinWaiter = null;
     old.syncWaiter = null;
-    const sameSubscription = JSON.stringify(old.protocols.map((p) => [p.name, [...p.metadata.topics].sort()])) ===
-      JSON.stringify(request.protocols.map((p) => [p.name, [...p.metadata.topics].sort()]));
+    // Opaque metadata (another protocol type) is compared as bytes.
+    const subscriptionKey = (list: MemberProtocol[]): string =>
+      JSON.stringify(list.map((p) => [p.name, [...p.metadata.topics].sort(), info.protocolType === CONSUMER_PROTOCOL_TYPE ? '' : Buffer.from(p.rawMetadata ?? []).toString('hex')]));
+    const sameSubscription = subscriptionKey(old.protocols) === subscriptionKey(protocols);
     group.members.delete(oldId);
     group.fenced.add(oldId);
     old.memberId = newId;
     old.clientId = request.clientId;
     old.sessionTimeoutMs = request.sessionTimeoutMs;
     old.rebalanceTimeoutMs = request.rebalanceTimeoutMs;
-    old.protocols = request.protocols;
+    old.protocols = protocols;
+    old.info = info;
     group.members.set(newId, old);
     group.staticMembers.set(request.groupInstanceId as string, newId);
     if (group.leaderId === oldId) group.leaderId = newId;
@@ -278,6 +322,7 @@ export class GroupCoordinator {
       // No rebalance: the member gets its old assignment from SyncGroup in this generation.
       waiter.resolve({
         generationId: group.generationId,
+        protocolType: info.protocolType,
         protocolName: group.protocolName as string,
         leader: group.leaderId as string,
         memberId: newId,
@@ -339,18 +384,27 @@ export class GroupCoordinator {
     if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = members[0]!.memberId;
     group.state = 'CompletingRebalance';
     const protocolName = group.protocolName;
-    const all = members.map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      metadata: (m.protocols.find((p) => p.name === protocolName) as GroupProtocol).metadata,
-    }));
+    const protocolType = group.protocolType ?? CONSUMER_PROTOCOL_TYPE;
+    // A wire leader gets every member's metadata bytes, an in-process leader the decoded subscriptions.
+    const leaderIsWire = group.members.get(group.leaderId)?.info.wire === true;
+    const all = members.map((m) => {
+      const protocol = m.protocols.find((p) => p.name === protocolName) as MemberProtocol;
+      return {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        metadata: protocol.metadata,
+        ...(leaderIsWire ? { rawMetadata: rawMetadataOf(protocol) } : {}),
+      };
+    });
     for (const member of members) {
       member.assignment = [];
+      member.rawAssignment = null;
       const waiter = member.joinWaiter as Waiter<JoinGroupResponse>;
       member.joinWaiter = null;
       this.scheduleSession(group, member);
       waiter.resolve({
         generationId: group.generationId,
+        protocolType,
         protocolName,
         leader: group.leaderId,
         memberId: member.memberId,
@@ -383,23 +437,37 @@ export class GroupCoordinator {
     try {
       this.checkOpen();
       const group = this.existingGroup(request.groupId);
+      this.checkStaticMember(group, request.groupInstanceId, request.memberId);
       const member = this.knownMember(group, request.memberId);
       this.checkGeneration(group, request.generationId, member.memberId);
+      const protocolType = group.protocolType ?? CONSUMER_PROTOCOL_TYPE;
+      if ((request.protocolType != null && request.protocolType !== protocolType) || (request.protocolName != null && request.protocolName !== group.protocolName)) {
+        throw groupError('ERR_GROUP_INCONSISTENT_PROTOCOL', group.groupId, `SyncGroup names protocol ${String(request.protocolType)}/${String(request.protocolName)}, the group has ${protocolType}/${String(group.protocolName)}`);
+      }
       if (group.state === 'PreparingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
       this.scheduleSession(group, member);
-      if (group.state === 'Stable') return Promise.resolve({ assignment: [...member.assignment] });
+      if (group.state === 'Stable') return Promise.resolve(this.syncResponse(group, member));
       return new Promise<SyncGroupResponse>((resolve, reject) => {
         member.syncWaiter?.reject(groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId));
         member.syncWaiter = { resolve, reject };
         if (member.memberId === group.leaderId) {
-          const byMember = new Map(request.assignments.map((a) => [a.memberId, a.assignment]));
-          for (const m of group.members.values()) m.assignment = (byMember.get(m.memberId) ?? []).map(({ topic, partition }) => ({ topic, partition }));
+          const byMember = new Map(request.assignments.map((a) => [a.memberId, a]));
+          for (const m of group.members.values()) {
+            const given = byMember.get(m.memberId);
+            if (given?.rawAssignment !== undefined) {
+              m.rawAssignment = Buffer.from(given.rawAssignment);
+              m.assignment = partitionsOfAssignment(protocolType, m.rawAssignment);
+            } else {
+              m.rawAssignment = null;
+              m.assignment = (given?.assignment ?? []).map(({ topic, partition }) => ({ topic, partition }));
+            }
+          }
           group.state = 'Stable';
           group.stateSince = this.deps.clock.now();
           for (const m of group.members.values()) {
             const waiter = m.syncWaiter;
             m.syncWaiter = null;
-            waiter?.resolve({ assignment: [...m.assignment] });
+            waiter?.resolve(this.syncResponse(group, m));
           }
         }
       });
@@ -408,9 +476,25 @@ export class GroupCoordinator {
     }
   }
 
+  /** A member's SyncGroup answer: its partitions, and for a wire member its assignment bytes. */
+  private syncResponse(group: Group, member: Member): SyncGroupResponse {
+    const protocolType = group.protocolType ?? CONSUMER_PROTOCOL_TYPE;
+    const response: SyncGroupResponse = { assignment: member.assignment.map(({ topic, partition }) => ({ topic, partition })), protocolType, protocolName: group.protocolName ?? '' };
+    if (member.info.wire) response.rawAssignment = rawAssignmentOf(protocolType, member.rawAssignment, member.assignment);
+    return response;
+  }
+
+  /** A request naming a static member id that now belongs to another member id is fenced (Kafka's isStaticMemberFenced). */
+  private checkStaticMember(group: Group, groupInstanceId: string | null | undefined, memberId: string): void {
+    if (groupInstanceId == null) return;
+    const current = group.staticMembers.get(groupInstanceId);
+    if (current !== undefined && current !== memberId) throw groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId, groupInstanceId });
+  }
+
   heartbeat(request: HeartbeatRequest): void {
     this.checkOpen();
     const group = this.existingGroup(request.groupId);
+    this.checkStaticMember(group, request.groupInstanceId, request.memberId);
     const member = this.knownMember(group, request.memberId);
     this.checkGeneration(group, request.generationId, member.memberId);
     this.scheduleSession(group, member);
@@ -420,7 +504,20 @@ export class GroupCoordinator {
   leaveGroup(request: LeaveGroupRequest): void {
     this.checkOpen();
     const group = this.existingGroup(request.groupId);
-    const member = this.knownMember(group, request.memberId);
+    const pending = group.pendingMembers.get(request.memberId);
+    if (pending !== undefined) {
+      pending.cancel();
+      group.pendingMembers.delete(request.memberId);
+      return;
+    }
+    let memberId = request.memberId;
+    if (request.groupInstanceId != null) {
+      const current = group.staticMembers.get(request.groupInstanceId);
+      if (current === undefined) throw groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, `No static member "${request.groupInstanceId}" in group "${group.groupId}"`, { groupInstanceId: request.groupInstanceId });
+      if (memberId !== '' && memberId !== current) throw groupError('ERR_GROUP_FENCED_INSTANCE_ID', group.groupId, undefined, { memberId, groupInstanceId: request.groupInstanceId });
+      memberId = current;
+    }
+    const member = this.knownMember(group, memberId);
     this.removeMember(group, member, groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, 'The member left the group'));
   }
 
@@ -481,6 +578,7 @@ export class GroupCoordinator {
       }
     } else {
       if (group === undefined) throw groupError('ERR_GROUP_UNKNOWN_MEMBER', request.groupId, `Group "${request.groupId}" has no members`);
+      this.checkStaticMember(group, request.groupInstanceId, request.memberId);
       const member = this.knownMember(group, request.memberId);
       this.checkGeneration(group, request.generationId, member.memberId);
       if (group.state === 'CompletingRebalance') throw groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId);
@@ -579,11 +677,21 @@ export class GroupCoordinator {
       .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   }
 
+  /** Whether a transaction holds a pending offset of the group for the partition (OffsetFetch's requireStable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return false;
+    const key = tpKey({ topic, partition });
+    for (const entries of group.pendingTxnOffsets.values()) if (entries.has(key)) return true;
+    return false;
+  }
+
   // ── Admin ───────────────────────────────────────────────────────────────────────────────────
 
-  listGroups(): Array<{ groupId: string; state: GroupState; protocolType: 'consumer' }> {
+  /** Every group; a group that never had a member (offsets only) is listed with protocol type "consumer". */
+  listGroups(): Array<{ groupId: string; state: GroupState; protocolType: string }> {
     return [...this.groups.values()]
-      .map((g) => ({ groupId: g.groupId, state: g.state, protocolType: 'consumer' as const }))
+      .map((g) => ({ groupId: g.groupId, state: g.state, protocolType: g.protocolType ?? CONSUMER_PROTOCOL_TYPE }))
       .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
 
@@ -595,7 +703,7 @@ export class GroupCoordinator {
     return {
       groupId,
       state: group.state,
-      protocolType: 'consumer',
+      protocolType: group.protocolType ?? CONSUMER_PROTOCOL_TYPE,
       protocolName: group.protocolName,
       generationId: group.generationId,
       leader: group.leaderId,
@@ -605,6 +713,37 @@ export class GroupCoordinator {
         clientId: m.clientId,
         assignment: m.assignment.map(({ topic, partition }) => ({ topic, partition })),
       })),
+    };
+  }
+
+  /**
+   * Kafka's GroupSummary for DescribeGroups: members with their chosen protocol's metadata bytes and
+   * assignment bytes while the group is Stable (empty bytes and no protocol otherwise, as in Kafka);
+   * null for a group that does not exist.
+   */
+  groupSummary(groupId: string): GroupSummary | null {
+    validateGroupId(groupId);
+    const group = this.groups.get(groupId);
+    if (group === undefined) return null;
+    const stable = group.state === 'Stable';
+    const protocolType = group.protocolType ?? CONSUMER_PROTOCOL_TYPE;
+    const empty = Buffer.alloc(0);
+    return {
+      groupId,
+      state: group.state,
+      protocolType,
+      protocolName: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map((m) => {
+        const protocol = stable ? m.protocols.find((p) => p.name === group.protocolName) : undefined;
+        return {
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.info.clientHost,
+          metadata: protocol === undefined ? empty : rawMetadataOf(protocol),
+          assignment: stable ? rawAssignmentOf(protocolType, m.rawAssignment, m.assignment) : empty,
+        };
+      }),
     };
   }
 

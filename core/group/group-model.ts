@@ -7,15 +7,36 @@
 import type { TopicPartition } from '../client/types.js';
 import type { Timer } from '../clock.js';
 import type { OffsetAndMetadata } from './offset-commit-record.js';
-import type { GroupProtocol, GroupState, JoinGroupResponse, SyncGroupResponse } from './protocol.js';
+import type { ConsumerSubscription, GroupState, JoinGroupResponse, SyncGroupResponse } from './protocol.js';
 
 export interface Waiter<T> {
   resolve(value: T): void;
   reject(err: unknown): void;
 }
 
+/**
+ * A protocol a member supports, with its subscription decoded (from a wire member's bytes when the
+ * protocol type is "consumer"; empty otherwise or when they do not parse) and the bytes a wire member
+ * sent (null for an in-process member).
+ */
+export interface MemberProtocol {
+  name: string;
+  metadata: ConsumerSubscription;
+  rawMetadata: Uint8Array | null;
+}
+
+/** How a member speaks: its JoinGroup's protocol type, where it connects from, and whether it wants bytes. */
+export interface MemberWireInfo {
+  protocolType: string;
+  clientHost: string;
+  /** True for a wire client: it is given metadata and assignments as bytes. */
+  wire: boolean;
+}
+
 export class Member {
   assignment: TopicPartition[] = [];
+  /** The wire leader's assignment bytes for this member; null: derive them from `assignment`. */
+  rawAssignment: Uint8Array | null = null;
   joinWaiter: Waiter<JoinGroupResponse> | null = null;
   syncWaiter: Waiter<SyncGroupResponse> | null = null;
   sessionTimer: Timer | null = null;
@@ -26,7 +47,8 @@ export class Member {
     public clientId: string,
     public sessionTimeoutMs: number,
     public rebalanceTimeoutMs: number,
-    public protocols: GroupProtocol[],
+    public protocols: MemberProtocol[],
+    public info: MemberWireInfo,
   ) {}
 }
 
@@ -54,8 +76,12 @@ export class Group {
   state: GroupState = 'Empty';
   generationId = 0;
   protocolName: string | null = null;
+  /** The protocol type of the members (Kafka's): null until a member joined. */
+  protocolType: string | null = null;
   leaderId: string | null = null;
   readonly members = new Map<string, Member>();
+  /** Member ids handed out by MEMBER_ID_REQUIRED, not joined yet, each expiring after its session timeout. */
+  readonly pendingMembers = new Map<string, Timer>();
   /** groupInstanceId → current memberId. */
   readonly staticMembers = new Map<string, string>();
   /** Member ids replaced by a newer instance of the same static member. */

@@ -5,7 +5,11 @@
  * bytes into them and encode the answers (errors map to Kafka's error codes by their `code`).
  *
  * Where Kafka carries the consumer's subscription and assignment as opaque bytes
- * (ConsumerProtocolSubscription / Assignment), these carry the decoded objects.
+ * (ConsumerProtocolSubscription / Assignment), an in-process consumer gives and gets the decoded
+ * objects, and a wire client gives the bytes it sent (`rawMetadata`, `rawAssignment`). The
+ * coordinator hands each member what it understands: a wire member gets bytes (encoded from the
+ * decoded form where an in-process member gave that), an in-process member decoded objects (decoded
+ * from a wire member's bytes). A member is a wire member when its JoinGroup carried raw metadata.
  */
 import type { TopicPartition } from '../client/types.js';
 
@@ -17,11 +21,14 @@ export interface ConsumerSubscription {
   ownedPartitions: TopicPartition[];
 }
 
-export interface GroupProtocol {
-  /** An assignor name: `range`, `roundrobin`, `cooperative-sticky`. */
-  name: string;
-  metadata: ConsumerSubscription;
-}
+/**
+ * A protocol (assignor) a member supports: `range`, `roundrobin`, `cooperative-sticky`… with the
+ * member's subscription for it, decoded (in-process consumer) or as the bytes a wire client sent
+ * (a ConsumerProtocolSubscription when the protocol type is "consumer", opaque otherwise).
+ */
+export type GroupProtocol =
+  | { name: string; metadata: ConsumerSubscription; rawMetadata?: undefined }
+  | { name: string; rawMetadata: Uint8Array; metadata?: undefined };
 
 export interface JoinGroupRequest {
   groupId: string;
@@ -34,16 +41,29 @@ export interface JoinGroupRequest {
   /** How long the coordinator waits for every member to rejoin; the consumer sends maxPollIntervalMs. */
   rebalanceTimeoutMs: number;
   protocols: GroupProtocol[];
+  /** Kafka's protocolType; "consumer" (the default) is the only one in-process members use. */
+  protocolType?: string;
+  /** Where a wire member connects from (`/127.0.0.1`), for DescribeGroups. */
+  clientHost?: string;
+  /**
+   * JoinGroup v4+ (KIP-394): a dynamic member joining with an empty memberId is not added yet; it
+   * gets a member id (`memberIdRequired`) to join again with.
+   */
+  requireKnownMemberId?: boolean;
 }
 
 export interface JoinGroupMember {
   memberId: string;
   groupInstanceId: string | null;
+  /** The member's subscription (empty topics for a protocol type other than "consumer"). */
   metadata: ConsumerSubscription;
+  /** The member's metadata bytes, given to a wire leader only. */
+  rawMetadata?: Uint8Array;
 }
 
 export interface JoinGroupResponse {
   generationId: number;
+  protocolType: string;
   protocolName: string;
   leader: string;
   memberId: string;
@@ -51,29 +71,48 @@ export interface JoinGroupResponse {
   skipAssignment: boolean;
   /** Every member's subscription, for the leader only; empty for followers. */
   members: JoinGroupMember[];
+  /** Only with `requireKnownMemberId`: nobody joined; join again with `memberId`. */
+  memberIdRequired?: boolean;
 }
+
+/** One member's share: decoded (in-process leader) or the bytes a wire leader sent. */
+export type MemberAssignment =
+  | { memberId: string; assignment: TopicPartition[]; rawAssignment?: undefined }
+  | { memberId: string; rawAssignment: Uint8Array; assignment?: undefined };
 
 export interface SyncGroupRequest {
   groupId: string;
   generationId: number;
   memberId: string;
   /** The leader's assignment for every member; empty from followers. */
-  assignments: Array<{ memberId: string; assignment: TopicPartition[] }>;
+  assignments: MemberAssignment[];
+  /** When given, must be the member's static id (else ERR_GROUP_FENCED_INSTANCE_ID). */
+  groupInstanceId?: string | null;
+  /** SyncGroup v5: when given, must match the group's (else ERR_GROUP_INCONSISTENT_PROTOCOL). */
+  protocolType?: string | null;
+  protocolName?: string | null;
 }
 
 export interface SyncGroupResponse {
   assignment: TopicPartition[];
+  /** The member's assignment bytes, for a wire member only. */
+  rawAssignment?: Uint8Array;
+  protocolType?: string;
+  protocolName?: string;
 }
 
 export interface HeartbeatRequest {
   groupId: string;
   generationId: number;
   memberId: string;
+  groupInstanceId?: string | null;
 }
 
 export interface LeaveGroupRequest {
   groupId: string;
+  /** '' with a groupInstanceId: the static member of that id, whatever its member id. */
   memberId: string;
+  groupInstanceId?: string | null;
 }
 
 export interface OffsetCommitRequest {
@@ -81,6 +120,7 @@ export interface OffsetCommitRequest {
   /** -1 together with memberId '' for a commit from outside the group (admin, manual assignment): only while the group has no members. */
   generationId: number;
   memberId: string;
+  groupInstanceId?: string | null;
   offsets: Array<{ topic: string; partition: number; offset: number; metadata?: string }>;
 }
 
@@ -112,9 +152,26 @@ export interface GroupMemberDescription {
 export interface GroupDescription {
   groupId: string;
   state: GroupState;
-  protocolType: 'consumer';
+  protocolType: string;
   protocolName: string | null;
   generationId: number;
   leader: string | null;
   members: GroupMemberDescription[];
+}
+
+/** A group as Kafka's DescribeGroups shows it (GroupSummary): metadata and assignments as bytes, only while Stable. */
+export interface GroupSummary {
+  groupId: string;
+  state: GroupState;
+  protocolType: string;
+  /** The chosen protocol while Stable, else ''. */
+  protocolName: string;
+  members: Array<{
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    metadata: Uint8Array;
+    assignment: Uint8Array;
+  }>;
 }

@@ -19,6 +19,11 @@
  *   bumped epoch. A retry of that EndTxn (the producer's old epoch) is answered again; one in the
  *   other direction is ERR_TRANSACTION_STATE_INVALID. Ending a transaction with no partitions
  *   (Empty / Complete*) is accepted and writes nothing.
+ * - EndTxn without the bump (`{ bumpEpoch: false }`, Kafka's transaction protocol v1, what Kafka
+ *   clients that send EndTxn below v5 expect): the markers carry the producer's own epoch and it
+ *   keeps that epoch for its next transaction. A retry then looks like a new EndTxn of the same
+ *   epoch: one finding the transaction completed in the same direction is answered again, one in
+ *   the other direction is ERR_TRANSACTION_STATE_INVALID, as Kafka does.
  * - A failure while writing markers leaves the id in Prepare*: calls get ERR_CONCURRENT_TRANSACTIONS
  *   (retriable) until the markers are written again by the retried EndTxn, an InitProducerId, the
  *   timer, or the next open.
@@ -173,7 +178,18 @@ export class TransactionCoordinator implements TransactionAccess {
 
   // ── Producer requests ───────────────────────────────────────────────────────────────────────
 
-  async initProducerId(transactionalId: string | null, transactionTimeoutMs: number): Promise<ProducerIdAndEpoch> {
+  /** The data-directory settings this coordinator runs with (DescribeConfigs shows them). */
+  get config(): ResolvedTransactionConfig {
+    return this.deps.config;
+  }
+
+  /**
+   * `expected` (KIP-360: a producer that already has an id asks to continue with it) must name the
+   * id's current producer id and epoch, else ERR_PRODUCER_FENCED; it is ignored for an id the
+   * coordinator does not know yet, and for an idempotent producer (no transactionalId), which always
+   * gets a fresh producer id.
+   */
+  async initProducerId(transactionalId: string | null, transactionTimeoutMs: number, expected?: ProducerIdAndEpoch): Promise<ProducerIdAndEpoch> {
     this.checkOpen();
     if (transactionalId === null) return { producerId: this.deps.producerIds.generate(), producerEpoch: 0 };
     validateTransactionalId(transactionalId);
@@ -189,6 +205,9 @@ export class TransactionCoordinator implements TransactionAccess {
         meta = new TransactionMetadata(transactionalId, value);
         this.txns.set(transactionalId, meta);
         return ids(meta);
+      }
+      if (expected !== undefined && (expected.producerId !== meta.producerId || expected.producerEpoch !== meta.producerEpoch)) {
+        throw this.fenced(meta, { transactionalId, ...expected });
       }
       if (isPrepareState(meta.state)) await this.completeTransaction(meta);
       else if (!isIdleState(meta.state)) await this.endTransaction(meta, false, true);
@@ -250,9 +269,10 @@ export class TransactionCoordinator implements TransactionAccess {
   /**
    * Resolves with the producer id and epoch for the next transaction: the epoch is bumped, and the
    * producer id is new when the epoch was exhausted (the TransactionAccess contract names only the
-   * epoch; a producer should take both).
+   * epoch; a producer should take both). With `bumpEpoch: false` (transaction protocol v1, see the
+   * class comment) they stay the producer's own.
    */
-  async endTxn(txn: TransactionIdentity, commit: boolean): Promise<ProducerIdAndEpoch> {
+  async endTxn(txn: TransactionIdentity, commit: boolean, options: { bumpEpoch?: boolean } = {}): Promise<ProducerIdAndEpoch> {
     this.checkOpen();
     validateIdentity(txn);
     return this.serially(txn.transactionalId, async () => {
@@ -260,6 +280,15 @@ export class TransactionCoordinator implements TransactionAccess {
       if (meta === undefined) throw this.unknown(txn.transactionalId);
       const prepared = commit ? 'PrepareCommit' : 'PrepareAbort';
       const completed = commit ? 'CompleteCommit' : 'CompleteAbort';
+      if (options.bumpEpoch === false) {
+        if (txn.producerId !== meta.producerId || txn.producerEpoch !== meta.producerEpoch) throw this.fenced(meta, txn);
+        if (meta.state === 'Ongoing') await this.endTransaction(meta, commit, false, false);
+        else if (meta.state === prepared) await this.completeTransaction(meta);
+        else if (meta.state !== completed && meta.state !== 'Empty') {
+          throw new EddyError('ERR_TRANSACTION_STATE_INVALID', `The last transaction of "${meta.transactionalId}" was ${meta.state === 'CompleteCommit' || meta.state === 'PrepareCommit' ? 'committed' : 'aborted'}; it cannot be ${commit ? 'committed' : 'aborted'}`, this.context(meta, txn));
+        }
+        return ids(meta);
+      }
       if (meta.isLastEndTxn(txn.producerId, txn.producerEpoch)) {
         // A retry of the EndTxn that ended the last transaction: the producer missed the answer.
         if (meta.state === prepared) await this.completeTransaction(meta);
@@ -314,15 +343,16 @@ export class TransactionCoordinator implements TransactionAccess {
   }
 
   /**
-   * Ongoing → Prepare* with the epoch bumped, then markers and Complete*. With `fence` (timeout, a
-   * newer instance, recovery) the producer's epoch is not remembered as the last EndTxn, so every
-   * call it still makes is fenced.
+   * Ongoing → Prepare* with the epoch bumped (unless `bump` is false: transaction protocol v1), then
+   * markers and Complete*. With `fence` (timeout, a newer instance, recovery) the producer's epoch is
+   * not remembered as the last EndTxn, so every call it still makes is fenced.
    */
-  private async endTransaction(meta: TransactionMetadata, commit: boolean, fence: boolean): Promise<void> {
+  private async endTransaction(meta: TransactionMetadata, commit: boolean, fence: boolean, bump = true): Promise<void> {
     const { producerId, producerEpoch } = meta;
-    await this.transition(meta, { state: commit ? 'PrepareCommit' : 'PrepareAbort', producerEpoch: Math.min(producerEpoch + 1, MAX_EPOCH) });
-    meta.lastProducerId = fence ? -1 : producerId;
-    meta.lastProducerEpoch = fence ? -1 : producerEpoch;
+    await this.transition(meta, { state: commit ? 'PrepareCommit' : 'PrepareAbort', producerEpoch: bump ? Math.min(producerEpoch + 1, MAX_EPOCH) : producerEpoch });
+    // Without the bump a retry carries the current epoch, so there is no older one to remember.
+    meta.lastProducerId = fence || !bump ? -1 : producerId;
+    meta.lastProducerEpoch = fence || !bump ? -1 : producerEpoch;
     await this.completeTransaction(meta);
   }
 

@@ -24,7 +24,7 @@ export async function openEddy(t: ExecutionContext, dataDir = tempDir(t), option
  */
 export function crashCopy(t: ExecutionContext, dataDir: string): string {
   const copy = tempDir(t, 'eddy-txn-crash-');
-  fs.cpSync(dataDir, copy, { recursive: true, filter: (src) => path.basename(src) !== '.lock' });
+  fs.cpSync(dataDir, copy, { recursive: true, filter: (src) => !['.lock', 'eddy.sock'].includes(path.basename(src)) });
   return copy;
 }
 

@@ -599,8 +599,9 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   /**
-   * The largest record timestamp in the log and the offset it is found at (ListOffsets' MAX_TIMESTAMP),
-   * from the segments' time tracking: the last offset of the batch holding it. Null for an empty log.
+   * The largest record timestamp in the log and the offset of the first record that has it
+   * (ListOffsets' MAX_TIMESTAMP, as Kafka 3.8+ answers since KAFKA-16310), found from the segments'
+   * time tracking. Null for an empty log.
    */
   maxTimestampOffset(): { offset: number; timestamp: number } | null {
     this.checkUsable();
@@ -609,7 +610,9 @@ export class PartitionLog implements PartitionLogAccess {
       if (segment.maxTimestampSoFar < 0 || segment.offsetOfMaxTimestampSoFar < this.startOffset) continue;
       if (best === null || segment.maxTimestampSoFar > best.timestamp) best = { offset: segment.offsetOfMaxTimestampSoFar, timestamp: segment.maxTimestampSoFar };
     }
-    return best;
+    if (best === null) return null;
+    // No record is later than the largest timestamp, so the first at or after it is the first that has it.
+    return this.recordAtOrAfterTimestamp(best.timestamp) ?? best;
   }
 
   /**

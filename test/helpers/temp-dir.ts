@@ -16,3 +16,11 @@ export function uniqueTopic(base = 'topic'): string {
   counter++;
   return `${base}-${process.pid}-${counter}`;
 }
+
+/**
+ * Copies a data directory as a crash would leave it for the next owner: everything but the lock and
+ * the Unix socket of the running owner (a socket cannot be copied, and a new owner makes its own).
+ */
+export function copyDataDir(from: string, to: string): void {
+  fs.cpSync(from, to, { recursive: true, filter: (src) => !['.lock', 'eddy.sock'].includes(path.basename(src)) });
+}

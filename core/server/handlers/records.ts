@@ -19,7 +19,8 @@ import type { IsolationLevel } from '../../client/log-access.js';
 import { API_KEYS } from '../../protocol/api-keys.js';
 import type { StructValue } from '../../protocol/schema.js';
 import type { PartitionLog } from '../../log/partition-log.js';
-import { LOG_OVERHEAD } from '../../record/record-batch.js';
+import { ATTR_COMPRESSION_MASK, LOG_OVERHEAD } from '../../record/record-batch.js';
+import { COMPRESSION_CODEC_IDS } from '../../record/record.js';
 import type { BrokerContext, Handler, RequestContext } from '../handler.js';
 import { KAFKA_ERRORS, kafkaErrorCode, kafkaErrorMessage } from '../kafka-errors.js';
 
@@ -46,7 +47,10 @@ function partitionLogOf(broker: BrokerContext, topic: string, partition: number)
   return broker.manager.log(topic, partition);
 }
 
-const handleProduce: Handler = async ({ body, broker }) => {
+/** Offset of a batch's attributes (int16): its codec is in the low three bits. */
+const BATCH_ATTRIBUTES = 21;
+
+const handleProduce: Handler = async ({ body, broker, apiVersion }) => {
   const acks = body.acks as number;
   const topics = body.topicData as unknown as ProduceTopic[];
   const responses: StructValue[] = [];
@@ -62,10 +66,13 @@ const handleProduce: Handler = async ({ body, broker }) => {
           continue;
         }
         const log = partitionLogOf(broker, topic.name, index);
-        if (records === null || records.length === 0) throw new EddyError('ERR_BATCH_INVALID', 'Produce request without records', { topic: topic.name, partition: index });
-        const batch = asBuffer(records);
+        const batch = records === null ? EMPTY : asBuffer(records);
         if (batch.length < LOG_OVERHEAD || batch.readInt32BE(8) + LOG_OVERHEAD !== batch.length) {
           throw new EddyError('ERR_RECORD_INVALID', 'A partition of a Produce request must hold exactly one record batch', { topic: topic.name, partition: index });
+        }
+        // zstd came with Produce v7 (KIP-110): Kafka refuses zstd batches in older requests.
+        if (apiVersion < 7 && batch.length >= BATCH_ATTRIBUTES + 2 && (batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_COMPRESSION_MASK) === COMPRESSION_CODEC_IDS.zstd) {
+          throw new EddyError('ERR_COMPRESSION_UNSUPPORTED', `zstd batches need Produce v7 or later (this request is v${apiVersion})`, { topic: topic.name, partition: index });
         }
         const result = log.append(batch);
         answer.baseOffset = result.baseOffset;
@@ -82,7 +89,9 @@ const handleProduce: Handler = async ({ body, broker }) => {
         }
       } catch (err) {
         noteFailure(broker, err);
-        answer.errorCode = kafkaErrorCode(err);
+        // Produce answers a stale epoch with INVALID_PRODUCER_EPOCH in every version (KAFKA-10687): clients
+        // treat it as abortable, while PRODUCER_FENCED is fatal or unknown to them here.
+        answer.errorCode = isEddyError(err, 'ERR_PRODUCER_FENCED') ? KAFKA_ERRORS.INVALID_PRODUCER_EPOCH : kafkaErrorCode(err);
         answer.errorMessage = kafkaErrorMessage(err);
         answer.baseOffset = -1;
       }
@@ -112,13 +121,19 @@ interface FetchSlot {
   request: FetchPartitionRequest;
   log: PartitionLog | null;
   answer: StructValue;
+  /** The offset after what the last read returned: a wait for more data starts there. */
+  readEnd: number;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-/** Reads every slot once; returns the bytes gathered. */
-function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: number, broker: BrokerContext): number {
+/**
+ * Reads every slot once; returns the bytes gathered, and whether some partition holds more than it
+ * returned (cut by a byte limit or a segment end), which ends a wait for minBytes as Kafka's does.
+ */
+function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: number, broker: BrokerContext): { total: number; moreAvailable: boolean } {
   let total = 0;
+  let moreAvailable = false;
   for (const slot of slots) {
     const { log, answer, request } = slot;
     if (log === null) continue;
@@ -129,16 +144,21 @@ function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: numb
       answer.lastStableOffset = lastStable;
       answer.logStartOffset = log.logStartOffset();
       answer.errorCode = 0;
-      const budget = total === 0 ? request.partitionMaxBytes : Math.min(request.partitionMaxBytes, maxBytes - total);
-      if (budget <= 0) {
+      const committed = isolation === 'read_committed';
+      const readable = committed ? lastStable : highWatermark;
+      slot.readEnd = request.fetchOffset;
+      const budget = Math.min(request.partitionMaxBytes, maxBytes - total);
+      if (total > 0 && budget <= 0) {
         answer.records = EMPTY;
+        if (request.fetchOffset < readable) moreAvailable = true;
         continue;
       }
-      const committed = isolation === 'read_committed';
       // Only the first partition with data may exceed the limits (one whole batch), so clients always progress.
       const read = log.read(request.fetchOffset, budget, committed ? lastStable : undefined);
       let bytes = read.bytes;
       if (total > 0 && bytes.length > budget) bytes = EMPTY;
+      if (bytes.length > 0) slot.readEnd = read.nextOffset;
+      if (slot.readEnd < readable) moreAvailable = true;
       answer.records = bytes;
       answer.abortedTransactions = committed
         ? bytes.length === 0
@@ -156,16 +176,16 @@ function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: numb
       }
     }
   }
-  return total;
+  return { total, moreAvailable };
 }
 
-/** Resolves when any slot's log has data past its fetch offset, the wait ends, or the connection closes. */
+/** Resolves when any slot's log has data past what was read from it, the wait ends, or the connection closes. */
 function waitForAny(slots: FetchSlot[], isolation: IsolationLevel, waitMs: number, signal: AbortSignal): Promise<void> {
   const stop = new AbortController();
   const onAbort = (): void => stop.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(onAbort, waitMs);
-  const waits = slots.filter((s) => s.log !== null && s.answer.errorCode === 0).map((s) => s.log!.waitForData(s.request.fetchOffset, stop.signal, isolation));
+  const waits = slots.filter((s) => s.log !== null && s.answer.errorCode === 0).map((s) => s.log!.waitForData(s.readEnd, stop.signal, isolation));
   const done = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   return Promise.race([done, ...waits]).finally(() => {
     clearTimeout(timer);
@@ -214,17 +234,18 @@ const handleFetch: Handler = async (ctx: RequestContext) => {
           answer.errorCode = kafkaErrorCode(err);
         }
       }
-      slots.push({ name, request, log, answer });
+      slots.push({ name, request, log, answer, readEnd: request.fetchOffset });
     }
   }
-  let total = readSlots(slots, isolation, maxBytes, broker);
-  if (total < minBytes && maxWaitMs > 0 && !ctx.signal.aborted) {
+  let read = readSlots(slots, isolation, maxBytes, broker);
+  if (read.total < minBytes && !read.moreAvailable && maxWaitMs > 0 && !ctx.signal.aborted) {
     const deadline = Date.now() + maxWaitMs;
-    while (total < minBytes && !ctx.signal.aborted) {
+    while (read.total < minBytes && !read.moreAvailable && !ctx.signal.aborted) {
       const left = deadline - Date.now();
       if (left <= 0) break;
+      // Waits for data past what was read, so a partition that returned some data does not end the wait at once.
       await waitForAny(slots, isolation, left, ctx.signal);
-      total = readSlots(slots, isolation, maxBytes, broker);
+      read = readSlots(slots, isolation, maxBytes, broker);
     }
   }
   return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };

@@ -13,7 +13,7 @@ import { TOPICS_FILE } from '../../../core/log/topic-store.js';
 import { isEddyError } from '../../../core/errors.js';
 import { batchOf } from '../../helpers/batches.js';
 import { readAll } from '../../helpers/read-all.js';
-import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
+import { copyDataDir, tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
 
 async function open(t: ExecutionContext, options: Partial<EddyOptions> = {}): Promise<{ eddy: Eddy; dataDir: string }> {
   const dataDir = options.dataDir ?? tempDir(t);
@@ -362,8 +362,7 @@ test('a topic deleted and recreated under the same name does not inherit the old
   const sent = await eddy.producer({ acks: 'all' }).send({ topic, messages: [{ value: 'new-0' }, { value: 'new-1' }] });
   t.deepEqual(sent.map((m) => m.offset), [0, 1]);
   // What a kill -9 now leaves behind: the running directory without the clean-shutdown marker.
-  fs.cpSync(dataDir, crashCopy, { recursive: true });
-  fs.rmSync(path.join(crashCopy, '.lock'));
+  copyDataDir(dataDir, crashCopy);
   const reopened = await Eddy.open({ dataDir: crashCopy, clock });
   t.teardown(() => reopened.close());
   const log = reopened.partitionLog(topic, 0);

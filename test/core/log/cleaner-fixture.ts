@@ -12,7 +12,7 @@ import { LogManager } from '../../../core/log/log-manager.js';
 import type { PartitionLog } from '../../../core/log/partition-log.js';
 import { decodeRecords, encodeRecordBatch, verifyBatch } from '../../../core/record/record-batch.js';
 import type { CompressionType, LogRecord } from '../../../core/record/record.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { copyDataDir, tempDir } from '../../helpers/temp-dir.js';
 
 export const NOW = 1_800_000_000_000;
 export const BACKOFF = 1000;
@@ -92,7 +92,4 @@ export function leftovers(files: string[]): string[] {
   return files.filter((f) => /\.(cleaned|swap|tmp)$/.test(f));
 }
 
-/** Copies a data directory as it is on disk now (a crash's view), without the lock file. */
-export function copyDataDir(from: string, to: string): void {
-  fs.cpSync(from, to, { recursive: true, filter: (src) => path.basename(src) !== '.lock' });
-}
+export { copyDataDir };

@@ -11,6 +11,7 @@ import { isEddyError } from '../../../core/errors.js';
 import { batchesIn, decodeRecords, encodeRecordBatch } from '../../../core/record/record-batch.js';
 import type { LogRecord, RecordInput } from '../../../core/record/record.js';
 import { readAll } from '../../helpers/read-all.js';
+import { copyDataDir } from '../../helpers/temp-dir.js';
 
 const TOPIC = 'recovery';
 const ITERATIONS = 120;
@@ -55,7 +56,7 @@ async function writeBase(root: string): Promise<Written> {
 
 function copyOf(base: Written, root: string, name: string): string {
   const dir = path.join(root, name);
-  fs.cpSync(base.dir, dir, { recursive: true });
+  copyDataDir(base.dir, dir);
   return dir;
 }
 

@@ -14,7 +14,7 @@ import { readOffsetCheckpoint } from '../../../core/log/offset-checkpoint.js';
 import type { PartitionLog } from '../../../core/log/partition-log.js';
 import { batchOf } from '../../helpers/batches.js';
 import { waitFor } from '../../helpers/wait-for.js';
-import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
+import { copyDataDir, tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
 import { readAll } from '../../helpers/read-all.js';
 
 const NOW = 1_800_000_000_000;
@@ -245,8 +245,7 @@ test('the log start offset survives an unclean reopen after a retention pass', a
   t.is(await eddy.admin.runRetention(), 2);
   await eddy.partitionLog(topic, 0).flush();
   // A snapshot of the running directory is what a crash leaves: no clean-shutdown marker.
-  fs.cpSync(dataDir, copy, { recursive: true });
-  fs.rmSync(path.join(copy, '.lock'));
+  copyDataDir(dataDir, copy);
   t.false(fs.existsSync(path.join(copy, '.kafka_cleanshutdown')));
   const crashed = await Eddy.open({ dataDir: copy, clock });
   t.teardown(() => crashed.close());
@@ -323,8 +322,7 @@ test('segments loaded from disk keep their timestamps for retention, after clean
   log.append(batchOf(4, 1, NOW, 600));
   t.deepEqual(log.segmentBaseOffsets(), [0, 1, 3, 4]);
   await log.flush();
-  fs.cpSync(dataDir, crashCopy, { recursive: true });
-  fs.rmSync(path.join(crashCopy, '.lock'));
+  copyDataDir(dataDir, crashCopy);
   await first.close();
 
   for (const [label, dir] of [['clean', dataDir], ['unclean', crashCopy]] as const) {

@@ -2,15 +2,13 @@
  * Helpers of the transaction tests: an Eddy on a temp dir closed at teardown, a crash image of an
  * open data directory, and the batches of a partition decoded far enough to see markers.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { ManualClock } from '../../../core/clock.js';
 import { Eddy } from '../../../core/eddy.js';
 import { isEddyError, type ErrorCode } from '../../../core/errors.js';
 import { decodeControlRecord } from '../../../core/record/control-record.js';
 import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch } from '../../../core/record/record-batch.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { copyDataDir, tempDir } from '../../helpers/temp-dir.js';
 
 export async function openEddy(t: ExecutionContext, dataDir = tempDir(t), options: { clock?: ManualClock; config?: Record<string, number> } = {}): Promise<Eddy> {
   const eddy = await Eddy.open({ dataDir, clock: options.clock ?? new ManualClock(), config: options.config, onError: () => undefined });
@@ -24,7 +22,7 @@ export async function openEddy(t: ExecutionContext, dataDir = tempDir(t), option
  */
 export function crashCopy(t: ExecutionContext, dataDir: string): string {
   const copy = tempDir(t, 'eddy-txn-crash-');
-  fs.cpSync(dataDir, copy, { recursive: true, filter: (src) => !['.lock', 'eddy.sock'].includes(path.basename(src)) });
+  copyDataDir(dataDir, copy);
   return copy;
 }
 

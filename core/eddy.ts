@@ -5,6 +5,8 @@
  * next open skip recovery is left behind.
  */
 import { Admin } from './admin.js';
+import type { EddyClient } from './client/interfaces.js';
+import { connectEddy } from './remote/remote-eddy.js';
 import type { LogAccess, PartitionLogAccess } from './client/log-access.js';
 import { Consumer } from './client/consumer.js';
 import { Producer } from './client/producer.js';
@@ -40,7 +42,15 @@ export const UNIX_SOCKET_FILE = 'eddy.sock';
 const OFFSETS_TOPIC_CONFIG = { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 };
 const TRANSACTION_STATE_TOPIC_CONFIG = OFFSETS_TOPIC_CONFIG;
 
-export class Eddy {
+export class Eddy implements EddyClient {
+  /**
+   * Connects to a Kafka cluster or an `eddy serve` over Kafka's protocol: the same admin, producer and
+   * consumer API as Eddy.open (differences: core/remote/remote-eddy.ts).
+   * @example
+   * const eddy = await Eddy.connect({ brokers: ['localhost:9092'] }); // instead of Eddy.open({ dataDir })
+   */
+  static connect = connectEddy;
+
   readonly admin: Admin;
   private readonly clients = new Set<{ close(): Promise<void> }>();
   private readonly servers = new Set<KafkaServer>();

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   ERR_CONCURRENT_TRANSACTIONS: ['The previous transaction of this transactionalId is still completing', true],
   ERR_TRANSACTIONAL_ID_INVALID: ['Invalid transactionalId', false],
   ERR_PROTOCOL_INVALID: ['Malformed Kafka protocol message', false],
+  ERR_BROKER_UNAVAILABLE: ['The broker could not be reached or did not answer; the outcome is unknown and the call may be retried', true],
+  ERR_BROKER_REFUSED: ['The broker refused the request with a Kafka error Eddy has no code for (see context.kafkaError)', false],
   ERR_STORAGE_IO: ['Storage I/O failed', true],
   ERR_CLI_USAGE: ['Invalid command line', false],
   ERR_CLI_INPUT: ['Invalid input to a command', false],

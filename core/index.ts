@@ -25,3 +25,9 @@ export { TransactionCoordinator, type TransactionDescription, type TransactionRe
 export { DEFAULT_TRANSACTION_CONFIG } from './txn/transaction-config.js';
 export { TRANSACTION_STATE_TOPIC } from './txn/transaction-state-store.js';
 export type { TransactionState } from './txn/transaction-log.js';
+export type { EddyClient, EddyAdmin, EddyProducer, EddyConsumer, EddyTopicDescription, EddyPartitionDescription, MaybePromise } from './client/interfaces.js';
+export type { ProducerMetrics, TransactionOffsets } from './client/producer.js';
+export type { PollOptions } from './client/consumer-options.js';
+export { RemoteEddy, RemoteAdmin, RemoteProducer, RemoteConsumer, connectEddy, DEFAULT_REMOTE_EDDY_OPTIONS, resolveRemoteEddyOptions, type RemoteEddyOptions } from './remote/index.js';
+export type { ServerOptions, SaslOptions, TlsOptions } from './server/server-options.js';
+export type { KafkaServer, ServerAddresses } from './server/kafka-server.js';

@@ -80,7 +80,7 @@ export async function servedEddy(
   options: { eddy?: Partial<EddyOptions>; server?: ServerOptions } = {},
 ): Promise<{ eddy: Eddy; server: KafkaServer; port: number; dataDir: string }> {
   const dataDir = tempDir(t, 'eddy-wire-');
-  const eddy = await Eddy.open({ dataDir, ...options.eddy });
+  const eddy = await Eddy.open({ dataDir, serve: false, ...options.eddy });
   t.teardown(() => eddy.close());
   const server = await eddy.serve({ listen: '127.0.0.1:0', unixSocket: false, ...options.server });
   return { eddy, server, port: server.addresses.tcp!.port, dataDir };

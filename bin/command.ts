@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { Eddy } from '../core/index.js';
+import { Eddy, type EddyClient } from '../core/index.js';
 import type { OptionSpecs, ParsedArgs, PositionalSpec } from './args.js';
 
 export interface CliContext {
@@ -39,9 +39,23 @@ export function resolveDataDir(args: ParsedArgs, ctx: CliContext): string {
   return path.resolve(ctx.cwd, dir);
 }
 
-/** Opens the data directory, runs `fn`, and closes Eddy whatever happens. */
-export async function withEddy<T>(args: ParsedArgs, ctx: CliContext, fn: (eddy: Eddy) => Promise<T>): Promise<T> {
-  const eddy = await Eddy.open({ dataDir: resolveDataDir(args, ctx) });
+/**
+ * Opens the data directory — or, when a running process owns it (an application, `eddy serve`,
+ * another `eddy` command), connects to that owner over the Kafka protocol — runs `fn`, and closes
+ * whatever it opened.
+ */
+export async function withEddy<T>(args: ParsedArgs, ctx: CliContext, fn: (eddy: EddyClient) => Promise<T>): Promise<T> {
+  const eddy = await Eddy.attach({ dataDir: resolveDataDir(args, ctx) });
+  try {
+    return await fn(eddy);
+  } finally {
+    await eddy.close();
+  }
+}
+
+/** Like withEddy, but for commands that work on the files themselves: this process must own the directory. */
+export async function withOwnedEddy<T>(args: ParsedArgs, ctx: CliContext, fn: (eddy: Eddy) => Promise<T>): Promise<T> {
+  const eddy = await Eddy.open({ dataDir: resolveDataDir(args, ctx), serve: false });
   try {
     return await fn(eddy);
   } finally {

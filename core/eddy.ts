@@ -27,7 +27,7 @@ import { TransactionCoordinator } from './txn/transaction-coordinator.js';
 import { TRANSACTION_STATE_TOPIC, TransactionStateStore } from './txn/transaction-state-store.js';
 import path from 'node:path';
 import { clusterIdOf } from './log/meta-properties.js';
-import { removeBrokerFile, writeBrokerFile } from './server/broker-file.js';
+import { readBrokerFile, removeBrokerFile, writeBrokerFile } from './server/broker-file.js';
 import type { BrokerContext } from './server/handler.js';
 import { KafkaServer, type ServerAddresses } from './server/kafka-server.js';
 import { resolveServerOptions, type ServerOptions } from './server/server-options.js';
@@ -143,6 +143,41 @@ export class Eddy implements EddyClient {
       eddy?.groupCoordinator.close();
       await manager.close();
       throw err;
+    }
+  }
+
+  /**
+   * Opens the data directory like `Eddy.open`, or, when a live process already owns it, connects to
+   * that owner over the Kafka protocol (its address is in `<data-dir>/eddy-broker.json`; owners serve
+   * other processes by default) and returns the same API as `Eddy.connect`. This is how the `eddy`
+   * command works beside a running application or `eddy serve`. Waits up to `waitForOwnerMs`
+   * (default 5000) for an owner that is still starting; an owner opened with `serve: false` stays
+   * ERR_DATA_DIR_LOCKED.
+   * @example
+   * const eddy = await Eddy.attach({ dataDir: './eddy-data' }); // embedded, or a client of the owner
+   */
+  static async attach(options: EddyOptions & { waitForOwnerMs?: number }): Promise<EddyClient> {
+    const waitMs = options?.waitForOwnerMs ?? 5000;
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await Eddy.open(options);
+      } catch (err) {
+        if (!isEddyError(err, 'ERR_DATA_DIR_LOCKED')) throw err;
+        const broker = readBrokerFile(path.resolve(options.dataDir));
+        // A file left by an earlier owner names another pid; the current one writes its own once serving.
+        if (broker !== null && broker.tcp !== null && (err.context.pid === undefined || err.context.pid === broker.pid)) {
+          try {
+            return await connectEddy({ brokers: [broker.tcp] });
+          } catch (connectErr) {
+            if (!isEddyError(connectErr, 'ERR_BROKER_UNAVAILABLE')) throw connectErr;
+          }
+        }
+        if (Date.now() >= deadline) {
+          throw new EddyError('ERR_DATA_DIR_LOCKED', `${err.message}, and it does not serve other processes (it was opened with serve: false, or is stuck starting)`, err.context, { cause: err });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
   }
 

@@ -3,10 +3,10 @@
  * spirit of kafka-topics.sh. Results go to stdout; confirmations ("Created topic x.") and the
  * progress of `compact` to stderr.
  */
-import type { TopicDescription } from '../../core/client/types.js';
+import type { EddyTopicDescription } from '../../core/client/interfaces.js';
 import { validateTopicConfig, validateUserTopicName } from '../../core/index.js';
 import { usageError, type ParsedArgs } from '../args.js';
-import { DATA_DIR_OPTION, note, withEddy, type Command } from '../command.js';
+import { DATA_DIR_OPTION, note, withEddy, withOwnedEddy, type Command } from '../command.js';
 import { formatTable, OutputWriter } from '../output.js';
 
 const NAME = [{ name: 'NAME', required: true }] as const;
@@ -50,14 +50,14 @@ const list: Command = {
 };
 
 /** kafka-topics --describe, as a header, the config and a table of partitions. */
-export function formatTopicDescription(d: TopicDescription): string {
+export function formatTopicDescription(d: EddyTopicDescription): string {
   const configs = Object.entries(d.config).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // Compacted topics get a DIRTY-RATIO column (what the cleaner compares to min.cleanable.dirty.ratio).
   const compacted = d.partitions.some((p) => p.dirtyRatio !== undefined);
   const table = formatTable(
     ['PARTITION', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'LAST-STABLE-OFFSET', 'SIZE', 'SEGMENTS', ...(compacted ? ['DIRTY-RATIO'] : [])],
     d.partitions.map((p) => [
-      ...[p.partition, p.logStartOffset, p.logEndOffset, p.lastStableOffset, p.bytes, p.segments].map(String),
+      ...[p.partition, p.logStartOffset, p.logEndOffset, p.lastStableOffset, p.bytes ?? '-', p.segments ?? '-'].map(String),
       ...(compacted ? [p.dirtyRatio === undefined ? '-' : p.dirtyRatio.toFixed(2)] : []),
     ]),
   );
@@ -92,8 +92,8 @@ const describe: Command = {
         logStartOffset: p.logStartOffset,
         logEndOffset: p.logEndOffset,
         lastStableOffset: p.lastStableOffset,
-        bytes: p.bytes,
-        segments: p.segments,
+        ...(p.bytes === undefined ? {} : { bytes: p.bytes }),
+        ...(p.segments === undefined ? {} : { segments: p.segments }),
         ...(p.dirtyRatio === undefined ? {} : { dirtyRatio: p.dirtyRatio }),
       })),
       config: d.config,
@@ -166,7 +166,8 @@ const compact: Command = {
     const started = Date.now();
     let lastLine = 0;
     let lastKey = '';
-    const results = await withEddy(args, ctx, (eddy) =>
+    // Compaction works on the segment files, so it needs to own the data directory.
+    const results = await withOwnedEddy(args, ctx, (eddy) =>
       eddy.admin.compactTopic(name, (p) => {
         const key = `${p.partition} ${p.pass} ${p.phase}`;
         const now = Date.now();

@@ -84,3 +84,76 @@ test('eddy serve refuses a bad or busy listen address with one coded line', asyn
   // The failed start left the directory unowned and clean.
   t.is((await runEddy(['topics', 'list', '--data-dir', dataDir])).code, 0);
 });
+
+test('beside eddy serve: eddy produce in one process, eddy consume --group in two others splitting the partitions', async (t) => {
+  const dataDir = await makeDataDir(t);
+  t.is((await runEddy(['topics', 'create', 'jobs', '--partitions', '4', '--data-dir', dataDir])).code, 0);
+  const server = startEddy(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { timeoutMs: 90_000 });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  await serving(server);
+  const consumers = [0, 1].map(() => startEddy(['consume', 'jobs', '--group', 'workers', '--from-beginning', '--print-key', '--data-dir', dataDir], { timeoutMs: 90_000 }));
+  for (const c of consumers) t.teardown(() => c.child.kill('SIGKILL'));
+  // Produce once both members hold partitions (group describe goes through the server too).
+  for (;;) {
+    const d = await runEddy(['groups', 'describe', 'workers', '--format', 'json', '--data-dir', dataDir]);
+    const g = d.code === 0 ? (JSON.parse(d.stdout) as { state: string; members: Array<{ assignment: unknown[] }> }) : null;
+    if (g !== null && g.state === 'Stable' && g.members.length === 2 && g.members.every((m) => m.assignment.length === 2)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const lines = Array.from({ length: 40 }, (_, i) => `key-${i}:job-${i}`);
+  const produced = await runEddy(['produce', 'jobs', '--key-separator', ':', '--data-dir', dataDir], { input: lines.join('\n') + '\n' });
+  t.is(produced.code, 0, produced.stderr);
+  const seen = (): string[] => consumers.flatMap((c) => c.stdout.split('\n').filter((l) => l !== ''));
+  await Promise.race([
+    (async () => {
+      while (seen().length < 40) await new Promise((resolve) => setTimeout(resolve, 50));
+    })(),
+    ...consumers.map((c) => c.exited.then((r) => Promise.reject(new Error(`a consumer exited: ${r.stderr}`)))),
+  ]);
+  t.deepEqual(seen().sort(), lines.map((l) => l.replace(':', '\t')).sort());
+  // Both members got partitions, and every record was printed once.
+  for (const c of consumers) t.true(c.stdout.length > 0, `each member reads some partitions; stderr: ${c.stderr}`);
+
+  const described = await runEddy(['groups', 'describe', 'workers', '--format', 'json', '--data-dir', dataDir]);
+  t.is(described.code, 0, described.stderr);
+  const group = JSON.parse(described.stdout) as { state: string; members: unknown[]; partitions: Array<{ lag: number }> };
+  t.is(group.members.length, 2);
+  t.is(group.partitions.length, 4);
+  for (const c of consumers) c.child.kill('SIGTERM');
+  for (const c of consumers) t.is((await c.exited).code, 0);
+  server.child.kill('SIGTERM');
+  t.is((await server.exited).code, 0);
+});
+
+test('eddy groups describe shows the lag of a group made by another client (KafkaJS) over the protocol', async (t) => {
+  const dataDir = await makeDataDir(t);
+  t.is((await runEddy(['topics', 'create', 'clicks', '--partitions', '2', '--data-dir', dataDir])).code, 0);
+  const server = startEddy(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  const { port } = await serving(server);
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'lag-test', logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: 'clicks', messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `c${i}` })) });
+  await producer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  // Commits for partition 0 at 2 and partition 1 at 5 (of 5 each): lag 3 and 0.
+  await admin.setOffsets({ groupId: 'kafkajs-group', topic: 'clicks', partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '5' }] });
+  await admin.disconnect();
+  const described = await runEddy(['groups', 'describe', 'kafkajs-group', '--format', 'json', '--data-dir', dataDir]);
+  t.is(described.code, 0, described.stderr);
+  const group = JSON.parse(described.stdout) as { partitions: Array<{ topic: string; partition: number; committedOffset: number; logEndOffset: number; lag: number }> };
+  t.deepEqual(
+    group.partitions.map((p) => [p.partition, p.committedOffset, p.logEndOffset, p.lag]),
+    [
+      [0, 2, 5, 3],
+      [1, 5, 5, 0],
+    ],
+  );
+  const listed = await runEddy(['groups', 'list', '--data-dir', dataDir]);
+  t.true(listed.stdout.split('\n').includes('kafkajs-group'), listed.stdout);
+  server.child.kill('SIGTERM');
+  t.is((await server.exited).code, 0);
+});

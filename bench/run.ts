@@ -13,6 +13,9 @@ import { memoryGoal } from './goals/memory.js';
 import { sequentialReadGoal } from './goals/sequential-read.js';
 import { tailLatencyGoal } from './goals/tail-latency.js';
 import { transactionalCopyGoal } from './goals/transactional-copy.js';
+import { wireClientsGoal } from './goals/wire-clients.js';
+import { wireConsumeGoal } from './goals/wire-consume.js';
+import { wireProduceGoal } from './goals/wire-produce.js';
 import type { Goal, GoalResult } from './lib/goal.js';
 import { resolveBenchOptions } from './lib/options.js';
 import { jsonLine, table } from './lib/report.js';
@@ -27,6 +30,9 @@ const GOALS: Goal[] = [
   transactionalCopyGoal,
   compactionGoal,
   memoryGoal,
+  wireProduceGoal,
+  wireConsumeGoal,
+  wireClientsGoal,
 ];
 
 // Ctrl-C or a kill still runs the 'exit' handlers, which stop any redis-server the bench started.

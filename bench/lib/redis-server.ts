@@ -4,10 +4,9 @@
  * binary is missing the goal reports the baseline as missing instead of inventing a number.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
+import { findOnPath } from './find-binary.js';
 import { withTempDir } from './temp-dir.js';
 
 export const REDIS_MISSING = 'redis-server not found (apt-get install redis-server)';
@@ -16,16 +15,7 @@ const READY_TIMEOUT_MS = 10_000;
 
 /** The redis-server on PATH, or null. */
 export function findRedisServer(): string | null {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    const candidate = join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
+  return findOnPath('redis-server');
 }
 
 /**

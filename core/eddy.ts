@@ -54,6 +54,8 @@ export class Eddy implements EddyClient {
   readonly admin: Admin;
   private readonly clients = new Set<{ close(): Promise<void> }>();
   private readonly servers = new Set<KafkaServer>();
+  /** The server recorded in the broker file (the `serve` option of Eddy.open), while it runs. */
+  private ownerServer: KafkaServer | null = null;
   private readonly access: LogAccess;
   /** The group coordinator of this data directory (consumer groups and committed offsets). */
   readonly groupCoordinator: GroupCoordinator;
@@ -255,18 +257,19 @@ export class Eddy implements EddyClient {
         manager.options.onError(isEddyError(err) ? err : new EddyError('ERR_INTERNAL_DEFECT', `Kafka protocol server: ${(err as Error)?.message ?? String(err)}`, {}, { cause: err }));
       },
     };
-    server = await KafkaServer.start(broker);
-    const started = server;
-    this.servers.add(started);
-    const close = started.close.bind(started);
-    started.close = async () => {
-      this.servers.delete(started);
-      await close();
+    // Runs when the server starts closing; `server` is still null if it never finished starting.
+    const onClose = (): void => {
+      if (server === null) return;
+      this.servers.delete(server);
+      if (server === this.ownerServer) {
+        this.ownerServer = null;
+        removeBrokerFile(this.dataDir);
+      }
     };
-    return started;
+    server = await KafkaServer.start(broker, onClose);
+    this.servers.add(server);
+    return server;
   }
-
-  private ownerServer: KafkaServer | null = null;
 
   /** Where this owner serves other processes (`serve` option of Eddy.open); nulls when it does not. */
   get servedAddresses(): ServerAddresses {
@@ -278,11 +281,6 @@ export class Eddy implements EddyClient {
     const server = await this.serve(options);
     this.ownerServer = server;
     writeBrokerFile(this.dataDir, server.addresses);
-    const close = server.close.bind(server);
-    server.close = async () => {
-      removeBrokerFile(this.dataDir);
-      await close();
-    };
   }
 
   /** The partition log itself, for tools and tests that work below the client API. */

@@ -164,7 +164,8 @@ function sizePrefixed(write: (w: Writer) => void): Buffer {
   const w = new Writer();
   w.int32(0);
   write(w);
-  const frame = Buffer.from(w.finish());
+  // The writer is dropped here, so its buffer is the frame (no copy of fetched records).
+  const frame = w.finish();
   frame.writeInt32BE(frame.length - 4, 0);
   return frame;
 }

@@ -368,6 +368,11 @@ export function setLogAppendTime(batch: Buffer, timestamp: number): void {
   writeCrc(batch);
 }
 
+/** The attributes (int16) of the batch at the start of `batch`; the caller has checked it holds a header. */
+export function readBatchAttributes(batch: Buffer): number {
+  return batch.readInt16BE(OFFSET_ATTRIBUTES);
+}
+
 export function batchIsControl(attributes: number): boolean {
   return (attributes & ATTR_CONTROL) !== 0;
 }

@@ -38,7 +38,7 @@ export class Connection {
   readonly session: ConnectionSession;
   private readonly frames: FrameDecoder;
   private readonly abort = new AbortController();
-  /** Responses in request order; a slot is null until its handler finishes. */
+  /** Responses in request order; a slot's bytes are set when its handler finishes. */
   private readonly pending: ResponseSlot[] = [];
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -106,8 +106,9 @@ export class Connection {
       if (unsupported !== null && unsupported.apiKey === API_KEYS.ApiVersions && unsupported.unsupported === 'apiVersion' && typeof unsupported.correlationId === 'number') {
         // Kafka answers an ApiVersions request it cannot parse with a v0 response naming its versions.
         const body = { ...apiVersionsBody(HANDLERS.keys()), errorCode: KAFKA_ERRORS.UNSUPPORTED_VERSION };
-        this.enqueue().bytes = encodeResponse(API_KEYS.ApiVersions, 0, unsupported.correlationId, body);
-        this.markDone(this.pending.length - 1);
+        const slot = this.enqueue();
+        slot.bytes = encodeResponse(API_KEYS.ApiVersions, 0, unsupported.correlationId, body);
+        this.finish(slot);
         return;
       }
       this.close();
@@ -146,7 +147,7 @@ export class Connection {
         this.close();
         return;
       }
-      this.markDone(this.pending.indexOf(slot));
+      this.finish(slot);
     };
     const fail = (err: unknown): void => {
       if (this.closed) return;
@@ -179,7 +180,7 @@ export class Connection {
         const size = Buffer.alloc(4);
         size.writeInt32BE(token.length, 0);
         slot.bytes = Buffer.concat([size, token]);
-        this.markDone(this.pending.indexOf(slot));
+        this.finish(slot);
       },
       (err: unknown) => {
         if (this.closed) return;
@@ -195,20 +196,18 @@ export class Connection {
     return slot;
   }
 
-  private markDone(index: number): void {
-    const slot = this.pending[index];
-    if (slot === undefined) return;
+  /** Marks `slot` answered and writes every answered response at the head of the queue, in request order. */
+  private finish(slot: ResponseSlot): void {
     slot.done = true;
-    // Writes every finished response at the head of the queue, in request order.
-    const out: Buffer[] = [];
     let closeAfter = false;
+    // Corked, so responses finished together leave in one write without being copied together.
+    this.socket.cork();
     while (this.pending.length > 0 && this.pending[0]!.done && !closeAfter) {
       const head = this.pending.shift()!;
-      if (head.bytes !== null) out.push(head.bytes);
+      if (head.bytes !== null) this.socket.write(head.bytes);
       closeAfter = head.closeAfter;
     }
-    if (out.length === 1) this.socket.write(out[0]!);
-    else if (out.length > 1) this.socket.write(Buffer.concat(out));
+    this.socket.uncork();
     if (closeAfter) {
       this.close(true);
       return;

@@ -4,6 +4,7 @@
  * `kafkaErrorMessage(err)`; anything that is not an EddyError is UNKNOWN_SERVER_ERROR.
  */
 import { isEddyError, type ErrorCode } from '../errors.js';
+import type { BrokerContext } from './handler.js';
 
 /** Kafka's error codes by name, as its protocol guide lists them. */
 export const KAFKA_ERRORS = {
@@ -124,6 +125,18 @@ const BY_EDDY_CODE: Partial<Record<ErrorCode, number>> = {
 export function kafkaErrorCode(err: unknown): number {
   if (!isEddyError(err)) return KAFKA_ERRORS.UNKNOWN_SERVER_ERROR;
   return BY_EDDY_CODE[err.code] ?? KAFKA_ERRORS.UNKNOWN_SERVER_ERROR;
+}
+
+/** Failures that are not the client's doing: reported to the broker's error handler. */
+const UNEXPECTED: ReadonlySet<ErrorCode> = new Set(['ERR_INTERNAL_DEFECT', 'ERR_STORAGE_IO', 'ERR_LOG_FAILED']);
+
+/**
+ * The Kafka error code answering a request item that failed with `err`, after reporting it to the
+ * broker when it is not the client's doing (anything but an EddyError, a defect, a storage failure).
+ */
+export function failureCode(broker: BrokerContext, err: unknown): number {
+  if (!isEddyError(err) || UNEXPECTED.has(err.code)) broker.onError(err);
+  return kafkaErrorCode(err);
 }
 
 /** The message to put in a response's `errorMessage` field for `err` (Eddy's code first). */

@@ -38,11 +38,17 @@ export class KafkaServer {
   private closedFlag = false;
   readonly addresses: ServerAddresses = { tcp: null, unix: null };
 
-  private constructor(private readonly broker: BrokerContext) {}
+  private constructor(
+    private readonly broker: BrokerContext,
+    private readonly onClose: () => void,
+  ) {}
 
-  /** Starts the listeners the broker's options name; fails with ERR_CONFIG_INVALID when one cannot bind. */
-  static async start(broker: BrokerContext): Promise<KafkaServer> {
-    const server = new KafkaServer(broker);
+  /**
+   * Starts the listeners the broker's options name; fails with ERR_CONFIG_INVALID when one cannot
+   * bind. `onClose` runs once when the server starts closing.
+   */
+  static async start(broker: BrokerContext, onClose: () => void = () => undefined): Promise<KafkaServer> {
+    const server = new KafkaServer(broker, onClose);
     try {
       await server.startListeners();
     } catch (err) {
@@ -101,6 +107,7 @@ export class KafkaServer {
   async close(): Promise<void> {
     if (this.closedFlag) return;
     this.closedFlag = true;
+    this.onClose();
     for (const connection of [...this.connections]) connection.close();
     await Promise.all(this.servers.map(closeServer));
     if (this.addresses.unix !== null) fs.rmSync(this.addresses.unix, { force: true });

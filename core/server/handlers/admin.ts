@@ -16,7 +16,6 @@
  *   (STATIC_BROKER_CONFIG), else Kafka's default (DEFAULT_CONFIG). Broker settings are fixed when
  *   the data directory is opened: they are described read-only and cannot be altered here.
  */
-import { isEddyError } from '../../errors.js';
 import { BROKER_TOPIC_DEFAULTS, DEFAULT_EDDY_CONFIG } from '../../eddy-options.js';
 import { isTopicConfigName, TOPIC_CONFIG_DEFS, validateTopicConfig, type TopicConfigName } from '../../log/log-config.js';
 import { MAX_PARTITIONS } from '../../log/log-manager.js';
@@ -25,7 +24,7 @@ import { API_KEYS } from '../../protocol/api-keys.js';
 import type { StructValue } from '../../protocol/schema.js';
 import { DEFAULT_TRANSACTION_CONFIG } from '../../txn/transaction-config.js';
 import type { BrokerContext, Handler } from '../handler.js';
-import { KAFKA_ERRORS, kafkaErrorCode, kafkaErrorMessage, type KafkaErrorName } from '../kafka-errors.js';
+import { failureCode, KAFKA_ERRORS, kafkaErrorMessage, type KafkaErrorName } from '../kafka-errors.js';
 import { ZERO_UUID } from './metadata.js';
 
 /** Kafka's ConfigResource.Type values this broker answers. */
@@ -60,8 +59,7 @@ function refuse(name: KafkaErrorName, errorMessage: string): Outcome {
 
 /** A thrown error as an outcome; anything but a coded EddyError is also reported as a defect. */
 function failure(broker: BrokerContext, err: unknown): Outcome {
-  if (!isEddyError(err)) broker.onError(err);
-  return { errorCode: kafkaErrorCode(err), errorMessage: kafkaErrorMessage(err) };
+  return { errorCode: failureCode(broker, err), errorMessage: kafkaErrorMessage(err) };
 }
 
 /** Runs `check`, turning a thrown EddyError into its outcome. */

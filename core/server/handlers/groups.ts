@@ -20,25 +20,19 @@ import type { CommittedOffset, GroupState } from '../../group/protocol.js';
 import { API_KEYS } from '../../protocol/api-keys.js';
 import type { StructValue } from '../../protocol/schema.js';
 import type { BrokerContext, Handler } from '../handler.js';
-import { KAFKA_ERRORS, kafkaErrorCode } from '../kafka-errors.js';
+import { failureCode, KAFKA_ERRORS } from '../kafka-errors.js';
 
 /** Kafka's offset.metadata.max.bytes default: longer commit metadata is refused per partition. */
 const MAX_OFFSET_METADATA_BYTES = 4096;
-/** "Authorized operations not requested". */
-const NO_AUTHORIZED_OPERATIONS = -2147483648;
 /** Every group here is a classic group (KIP-848's group type, for ListGroups v5). */
 const GROUP_TYPE = 'classic';
 const EMPTY = Buffer.alloc(0);
 
 /** The Kafka error code for a failure; anything but an EddyError is a defect and is reported. */
 function errorCodeOf(broker: BrokerContext, err: unknown): number {
-  if (!isEddyError(err)) {
-    broker.onError(err);
-    return KAFKA_ERRORS.UNKNOWN_SERVER_ERROR;
-  }
   // The coordinator checks the session timeout against the broker's bounds as a config error.
-  if (err.code === 'ERR_CONFIG_INVALID' && err.context.config === 'sessionTimeoutMs') return KAFKA_ERRORS.INVALID_SESSION_TIMEOUT;
-  return kafkaErrorCode(err);
+  if (isEddyError(err, 'ERR_CONFIG_INVALID') && err.context.config === 'sessionTimeoutMs') return KAFKA_ERRORS.INVALID_SESSION_TIMEOUT;
+  return failureCode(broker, err);
 }
 
 /** Runs `fn`, giving 0 or the error code of what it threw. */
@@ -309,7 +303,6 @@ const handleDescribeGroups: Handler = ({ body, broker }) => {
       protocolType: '',
       protocolData: '',
       members: [],
-      authorizedOperations: NO_AUTHORIZED_OPERATIONS,
     });
     try {
       const summary = broker.groups.groupSummary(groupId);
@@ -329,8 +322,7 @@ const handleDescribeGroups: Handler = ({ body, broker }) => {
           memberMetadata: m.metadata,
           memberAssignment: m.assignment,
         })),
-        authorizedOperations: NO_AUTHORIZED_OPERATIONS,
-      };
+        };
     } catch (err) {
       return dead(errorCodeOf(broker, err));
     }

@@ -4,10 +4,9 @@
  * request allows it and the data directory's `auto.create.topics.enable` is on (Kafka's behaviour),
  * otherwise answered with UNKNOWN_TOPIC_OR_PARTITION.
  */
-import { isEddyError } from '../../errors.js';
 import type { StructValue } from '../../protocol/schema.js';
 import type { BrokerContext, Handler } from '../handler.js';
-import { KAFKA_ERRORS, kafkaErrorCode } from '../kafka-errors.js';
+import { failureCode, KAFKA_ERRORS } from '../kafka-errors.js';
 
 /** Kafka's "no topic id". */
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -53,8 +52,7 @@ export const handleMetadata: Handler = ({ body, broker, apiVersion }) => {
         }
         topics.push(topicMetadata(broker, name));
       } catch (err) {
-        if (!isEddyError(err)) broker.onError(err);
-        topics.push(failedTopic(name, kafkaErrorCode(err)));
+        topics.push(failedTopic(name, failureCode(broker, err)));
       }
     }
   }
@@ -65,6 +63,5 @@ export const handleMetadata: Handler = ({ body, broker, apiVersion }) => {
     clusterId: broker.clusterId,
     controllerId: broker.nodeId,
     topics,
-    clusterAuthorizedOperations: -2147483648,
   };
 };

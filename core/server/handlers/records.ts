@@ -19,10 +19,10 @@ import type { IsolationLevel } from '../../client/log-access.js';
 import { API_KEYS } from '../../protocol/api-keys.js';
 import type { StructValue } from '../../protocol/schema.js';
 import type { PartitionLog } from '../../log/partition-log.js';
-import { ATTR_COMPRESSION_MASK, LOG_OVERHEAD } from '../../record/record-batch.js';
+import { ATTR_COMPRESSION_MASK, BATCH_HEADER_SIZE, LOG_OVERHEAD, readBatchAttributes } from '../../record/record-batch.js';
 import { COMPRESSION_CODEC_IDS } from '../../record/record.js';
 import type { BrokerContext, Handler, RequestContext } from '../handler.js';
-import { KAFKA_ERRORS, kafkaErrorCode, kafkaErrorMessage } from '../kafka-errors.js';
+import { failureCode, KAFKA_ERRORS, kafkaErrorMessage } from '../kafka-errors.js';
 
 interface ProducePartition {
   index: number;
@@ -37,18 +37,6 @@ interface ProduceTopic {
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
-
-/** Reports errors that are not a client's fault (storage, defects) to the broker's error handler. */
-function noteFailure(broker: BrokerContext, err: unknown): void {
-  if (!isEddyError(err) || err.code === 'ERR_INTERNAL_DEFECT' || err.code === 'ERR_STORAGE_IO' || err.code === 'ERR_LOG_FAILED') broker.onError(err);
-}
-
-function partitionLogOf(broker: BrokerContext, topic: string, partition: number): PartitionLog {
-  return broker.manager.log(topic, partition);
-}
-
-/** Offset of a batch's attributes (int16): its codec is in the low three bits. */
-const BATCH_ATTRIBUTES = 21;
 
 const handleProduce: Handler = async ({ body, broker, apiVersion }) => {
   const acks = body.acks as number;
@@ -65,13 +53,13 @@ const handleProduce: Handler = async ({ body, broker, apiVersion }) => {
           answer.errorCode = KAFKA_ERRORS.INVALID_REQUIRED_ACKS;
           continue;
         }
-        const log = partitionLogOf(broker, topic.name, index);
+        const log = broker.manager.log(topic.name, index);
         const batch = records === null ? EMPTY : asBuffer(records);
         if (batch.length < LOG_OVERHEAD || batch.readInt32BE(8) + LOG_OVERHEAD !== batch.length) {
           throw new EddyError('ERR_RECORD_INVALID', 'A partition of a Produce request must hold exactly one record batch', { topic: topic.name, partition: index });
         }
         // zstd came with Produce v7 (KIP-110): Kafka refuses zstd batches in older requests.
-        if (apiVersion < 7 && batch.length >= BATCH_ATTRIBUTES + 2 && (batch.readInt16BE(BATCH_ATTRIBUTES) & ATTR_COMPRESSION_MASK) === COMPRESSION_CODEC_IDS.zstd) {
+        if (apiVersion < 7 && batch.length >= BATCH_HEADER_SIZE && (readBatchAttributes(batch) & ATTR_COMPRESSION_MASK) === COMPRESSION_CODEC_IDS.zstd) {
           throw new EddyError('ERR_COMPRESSION_UNSUPPORTED', `zstd batches need Produce v7 or later (this request is v${apiVersion})`, { topic: topic.name, partition: index });
         }
         const result = log.append(batch);
@@ -81,17 +69,16 @@ const handleProduce: Handler = async ({ body, broker, apiVersion }) => {
         if (acks === -1) {
           durable.push(
             log.flush().catch((err: unknown) => {
-              noteFailure(broker, err);
-              answer.errorCode = kafkaErrorCode(err);
+              answer.errorCode = failureCode(broker, err);
               answer.errorMessage = kafkaErrorMessage(err);
             }),
           );
         }
       } catch (err) {
-        noteFailure(broker, err);
+        const code = failureCode(broker, err);
         // Produce answers a stale epoch with INVALID_PRODUCER_EPOCH in every version (KAFKA-10687): clients
         // treat it as abortable, while PRODUCER_FENCED is fatal or unknown to them here.
-        answer.errorCode = isEddyError(err, 'ERR_PRODUCER_FENCED') ? KAFKA_ERRORS.INVALID_PRODUCER_EPOCH : kafkaErrorCode(err);
+        answer.errorCode = code === KAFKA_ERRORS.PRODUCER_FENCED ? KAFKA_ERRORS.INVALID_PRODUCER_EPOCH : code;
         answer.errorMessage = kafkaErrorMessage(err);
         answer.baseOffset = -1;
       }
@@ -117,7 +104,6 @@ interface FetchTopicRequest {
 
 /** One partition of a fetch: where to read and what was found. */
 interface FetchSlot {
-  name: string | null;
   request: FetchPartitionRequest;
   log: PartitionLog | null;
   answer: StructValue;
@@ -167,8 +153,7 @@ function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: numb
         : null;
       total += bytes.length;
     } catch (err) {
-      noteFailure(broker, err);
-      answer.errorCode = kafkaErrorCode(err);
+      answer.errorCode = failureCode(broker, err);
       answer.records = EMPTY;
       if (isEddyError(err, 'ERR_OFFSET_OUT_OF_RANGE')) {
         answer.highWatermark = log.logEndOffset();
@@ -229,12 +214,12 @@ const handleFetch: Handler = async (ctx: RequestContext) => {
       if (name === null) answer.errorCode = KAFKA_ERRORS.UNKNOWN_TOPIC_ID;
       else {
         try {
-          log = partitionLogOf(broker, name, request.partition);
+          log = broker.manager.log(name, request.partition);
         } catch (err) {
-          answer.errorCode = kafkaErrorCode(err);
+          answer.errorCode = failureCode(broker, err);
         }
       }
-      slots.push({ name, request, log, answer, readEnd: request.fetchOffset });
+      slots.push({ request, log, answer, readEnd: request.fetchOffset });
     }
   }
   let read = readSlots(slots, isolation, maxBytes, broker);
@@ -272,7 +257,7 @@ const handleListOffsets: Handler = ({ body, broker }) => {
       const answer: StructValue = { partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: 0 };
       partitions.push(answer);
       try {
-        const log = partitionLogOf(broker, topic.name, partitionIndex);
+        const log = broker.manager.log(topic.name, partitionIndex);
         if (timestamp === LATEST) answer.offset = isolation === 'read_committed' ? log.lastStableOffset() : log.logEndOffset();
         else if (timestamp === EARLIEST || timestamp === EARLIEST_LOCAL) answer.offset = log.logStartOffset();
         else if (timestamp === MAX_TIMESTAMP) {
@@ -292,8 +277,7 @@ const handleListOffsets: Handler = ({ body, broker }) => {
           answer.leaderEpoch = -1;
         }
       } catch (err) {
-        noteFailure(broker, err);
-        answer.errorCode = kafkaErrorCode(err);
+        answer.errorCode = failureCode(broker, err);
         answer.leaderEpoch = -1;
       }
     }
@@ -317,8 +301,7 @@ const handleDeleteRecords: Handler = ({ body, broker }) => {
       try {
         answer.lowWatermark = broker.manager.deleteRecords(topic.name, partitionIndex, offset);
       } catch (err) {
-        noteFailure(broker, err);
-        answer.errorCode = kafkaErrorCode(err);
+        answer.errorCode = failureCode(broker, err);
       }
     }
   }

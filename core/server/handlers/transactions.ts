@@ -20,7 +20,7 @@ import { API_KEYS } from '../../protocol/api-keys.js';
 import type { StructValue } from '../../protocol/schema.js';
 import type { ProducerIdAndEpoch, TransactionIdentity } from '../../client/log-access.js';
 import type { BrokerContext, Handler } from '../handler.js';
-import { KAFKA_ERRORS, kafkaErrorCode } from '../kafka-errors.js';
+import { failureCode, KAFKA_ERRORS } from '../kafka-errors.js';
 
 /** The first version of each API whose clients understand PRODUCER_FENCED (KIP-588). */
 const PRODUCER_FENCED_SINCE: ReadonlyMap<number, number> = new Map([
@@ -41,8 +41,7 @@ type TopicPartitions = {
 
 /** The Kafka error code answering a coordinator call of `txn` that failed with `err`. */
 function txnErrorCode(broker: BrokerContext, apiKey: number, apiVersion: number, txn: { transactionalId: string | null; producerId?: number }, err: unknown): number {
-  if (!isEddyError(err)) broker.onError(err);
-  let code = kafkaErrorCode(err);
+  let code = failureCode(broker, err);
   if (isEddyError(err, 'ERR_LOG_CLOSED')) code = KAFKA_ERRORS.COORDINATOR_NOT_AVAILABLE;
   if (isEddyError(err, 'ERR_CONFIG_INVALID') && err.context['config'] === 'transactionTimeoutMs') code = KAFKA_ERRORS.INVALID_TRANSACTION_TIMEOUT;
   if (txn.producerId !== undefined && txn.transactionalId !== null) {

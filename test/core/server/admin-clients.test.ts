@@ -4,10 +4,11 @@
  * topics.
  */
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import test, { type ExecutionContext } from 'ava';
 import { Kafka, logLevel } from 'kafkajs';
 import { REPO_ROOT } from '../../helpers/child-process.js';
+import { DEBIAN_PYTHON, testWithKafkaPython } from '../../helpers/kafka-clients.js';
 import { servedEddy } from '../../helpers/kafka-wire.js';
 import { uniqueTopic } from '../../helpers/temp-dir.js';
 
@@ -52,7 +53,6 @@ test('KafkaJS admin: createTopics, createPartitions, describeConfigs, alterConfi
   t.false((await eddy.admin.listTopics()).includes(topic));
 });
 
-const DEBIAN_PYTHON = '/usr/bin/python3';
 const KAFKA_PYTHON_ADMIN = path.join(REPO_ROOT, 'test', 'fixtures', 'clients', 'txn-kafka-python-admin.py');
 
 /** Runs the kafka-python admin fixture to its end; resolves with its JSON report. */
@@ -75,17 +75,6 @@ async function runKafkaPythonAdmin(t: ExecutionContext, port: number, topic: str
 }
 
 /** Debian's kafka-python imports under /usr/bin/python3 (not the pyenv python3 on PATH). */
-const hasKafkaPython = spawnSync(DEBIAN_PYTHON, ['-c', 'import kafka'], { stdio: 'ignore', timeout: 20_000 }).status === 0;
-
-type Impl = (t: ExecutionContext) => Promise<void>;
-
-/** `test` when kafka-python is there; otherwise skipped, or failed under CI, which installs it. */
-function testWithKafkaPython(title: string, impl: Impl): void {
-  if (hasKafkaPython) test(title, impl);
-  else if (process.env['CI'] === 'true') test(`${title} (needs python3-kafka)`, (t) => t.fail('kafka-python is missing; CI must install python3-kafka'));
-  else test.skip(`${title} (skipped: apt-get install python3-kafka)`, impl);
-}
-
 testWithKafkaPython('kafka-python KafkaAdminClient: create_topics, describe_configs, alter_configs, create_partitions and delete_topics', async (t) => {
   const { eddy, port } = await servedEddy(t, { eddy: { onError: () => undefined } });
   const topic = uniqueTopic('kafka-python-admin');

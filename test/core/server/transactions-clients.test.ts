@@ -9,28 +9,12 @@ import test, { type ExecutionContext } from 'ava';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Eddy } from '../../../core/eddy.js';
 import type { IsolationLevel } from '../../../core/client/log-access.js';
-import { API_KEYS, apiName } from '../../../core/protocol/api-keys.js';
+import { API_KEYS } from '../../../core/protocol/api-keys.js';
 import { batchesIn, batchIsControl, batchIsTransactional } from '../../../core/record/record-batch.js';
-import { HANDLERS } from '../../../core/server/handlers/index.js';
-import { findBinary } from '../../helpers/binaries.js';
+import { testWithKcat, whenServed } from '../../helpers/kafka-clients.js';
 import { servedEddy } from '../../helpers/kafka-wire.js';
 import { uniqueTopic } from '../../helpers/temp-dir.js';
 
-type Impl = (t: ExecutionContext) => Promise<void>;
-
-/** Fails (naming the missing APIs) when the broker does not serve every API in `apiKeys`. */
-function whenServed(apiKeys: readonly number[], declare: (title: string, impl: Impl) => void = test): (title: string, impl: Impl) => void {
-  const missing = apiKeys.filter((key) => !HANDLERS.has(key)).map((key) => apiName(key) ?? String(key));
-  if (missing.length === 0) return declare;
-  return (title) => test(title, (t) => t.fail(`the broker does not serve ${missing.join(', ')}`));
-}
-
-/** `test` when kcat is installed; otherwise skipped, or failed under CI, which installs it. */
-function withKcat(title: string, impl: Impl): void {
-  if (findBinary('kcat') !== null) test(title, impl);
-  else if (process.env['CI'] === 'true') test(`${title} (needs kcat)`, (t) => t.fail('kcat is missing; CI must install kcat'));
-  else test.skip(`${title} (skipped: apt-get install kcat)`, impl);
-}
 
 /** Every record value of a partition as an Eddy consumer at `isolationLevel` sees it. */
 async function readValues(t: ExecutionContext, eddy: Eddy, topic: string, isolationLevel: IsolationLevel): Promise<string[]> {
@@ -65,7 +49,7 @@ function storedHeaders(eddy: Eddy, topic: string): Array<{ producerId: number; p
 
 const TRANSACTIONAL_APIS = [API_KEYS.Produce, API_KEYS.Fetch, API_KEYS.FindCoordinator, API_KEYS.InitProducerId, API_KEYS.AddPartitionsToTxn, API_KEYS.AddOffsetsToTxn, API_KEYS.TxnOffsetCommit, API_KEYS.EndTxn];
 
-whenServed(TRANSACTIONAL_APIS)('KafkaJS transactional producer: a committed and an aborted transaction with sendOffsets, read at both isolation levels', async (t) => {
+whenServed(test, TRANSACTIONAL_APIS, 'core/server/handlers/transactions.ts')('KafkaJS transactional producer: a committed and an aborted transaction with sendOffsets, read at both isolation levels', async (t) => {
   const { eddy, port } = await servedEddy(t, { eddy: { onError: () => undefined } });
   const topic = uniqueTopic('kafkajs-txn');
   const source = uniqueTopic('kafkajs-txn-source');
@@ -104,7 +88,7 @@ whenServed(TRANSACTIONAL_APIS)('KafkaJS transactional producer: a committed and 
   t.true(batches.every((b) => b.transactional && b.producerId === batches[0]!.producerId && b.producerEpoch === batches[0]!.producerEpoch));
 });
 
-whenServed([API_KEYS.Produce, API_KEYS.InitProducerId], withKcat)('kcat produces idempotently (enable.idempotence=true): one producer id, consecutive sequences', async (t) => {
+whenServed(testWithKcat, [API_KEYS.Produce, API_KEYS.InitProducerId], 'core/server/handlers/records.ts and transactions.ts')('kcat produces idempotently (enable.idempotence=true): one producer id, consecutive sequences', async (t) => {
   const { eddy, port } = await servedEddy(t, { eddy: { onError: () => undefined } });
   const topic = uniqueTopic('kcat-idempotent');
   await eddy.admin.createTopic(topic);

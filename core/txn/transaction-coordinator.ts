@@ -31,9 +31,13 @@
  *   open longer than their timeout are aborted with an epoch bump, which fences their producer.
  *   Ids idle for `transactional.id.expiration.ms` are forgotten (tombstoned).
  * - Recovery (`load()`, before Eddy.open resolves): the last state per id is read back; prepared
- *   transactions are completed, ongoing ones aborted (their producers died with the last process);
- *   then any transaction still open in any partition log is aborted (abortHanging), so no last
- *   stable offset stays stuck.
+ *   transactions are completed. An ongoing one stays open for its producer, as Kafka's coordinator
+ *   keeps it across a broker restart: a producer in another process (a Kafka client of `eddy serve`)
+ *   goes on and commits it. It ends like any open transaction: by its producer, by an InitProducerId
+ *   of the same id (a restarted in-process application), or by the timeout timer, which aborts it
+ *   once it is open longer than its timeout (one already past it at open is aborted then). Then any
+ *   transaction open in a partition log without the coordinator knowing is aborted (abortHanging),
+ *   so no last stable offset stays stuck.
  */
 import type { ProducerIdAndEpoch, TransactionAccess, TransactionIdentity } from '../client/log-access.js';
 import type { Clock, Timer } from '../clock.js';
@@ -64,8 +68,10 @@ export interface TransactionCoordinatorDeps {
 export interface TransactionRecoveryReport {
   /** Prepared transactions completed. */
   completed: number;
-  /** Ongoing transactions aborted. */
+  /** Ongoing transactions already open longer than their timeout, aborted. */
   aborted: number;
+  /** Ongoing transactions kept open for their producer (the timeout timer ends them if it does not). */
+  resumed: number;
   /** (partition, producer) transactions open in the logs without the coordinator knowing, aborted. */
   hangingAborted: number;
 }
@@ -97,7 +103,7 @@ export class TransactionCoordinator implements TransactionAccess {
   private readonly timers = new Set<Timer>();
   private closed = false;
   /** What recovery did when this data directory was opened. */
-  readonly recovery: TransactionRecoveryReport = { completed: 0, aborted: 0, hangingAborted: 0 };
+  readonly recovery: TransactionRecoveryReport = { completed: 0, aborted: 0, resumed: 0, hangingAborted: 0 };
 
   constructor(private readonly deps: TransactionCoordinatorDeps) {
     this.markers = new TransactionMarkerWriter(deps);
@@ -120,6 +126,8 @@ export class TransactionCoordinator implements TransactionAccess {
         if (isPrepareState(meta.state)) {
           await this.completeTransaction(meta);
           report.completed++;
+        } else if (meta.state === 'Ongoing' && !this.timedOut(meta)) {
+          report.resumed++;
         } else if (!isIdleState(meta.state)) {
           await this.endTransaction(meta, false, true);
           report.aborted++;
@@ -374,14 +382,17 @@ export class TransactionCoordinator implements TransactionAccess {
    * Aborts every transaction open longer than its timeout (fencing its producer) and retries the
    * markers of prepared ones. Resolves with the number aborted.
    */
+  private timedOut(meta: TransactionMetadata): boolean {
+    return meta.state === 'Ongoing' && meta.startTimestamp + meta.timeoutMs < this.deps.clock.now();
+  }
+
   async abortTimedOutTransactions(): Promise<number> {
     if (this.closed) return 0;
-    const timedOut = (m: TransactionMetadata): boolean => m.state === 'Ongoing' && m.startTimestamp + m.timeoutMs < this.deps.clock.now();
-    const due = [...this.txns.values()].filter((m) => timedOut(m) || isPrepareState(m.state));
+    const due = [...this.txns.values()].filter((m) => this.timedOut(m) || isPrepareState(m.state));
     const results = await Promise.allSettled(due.map((meta) => this.serially(meta.transactionalId, async () => {
       if (this.txns.get(meta.transactionalId) !== meta) return false;
       if (isPrepareState(meta.state)) await this.completeTransaction(meta);
-      else if (timedOut(meta)) {
+      else if (this.timedOut(meta)) {
         await this.endTransaction(meta, false, true);
         return true;
       }

@@ -75,11 +75,26 @@ test('pending until the commit marker: invisible to fetches, consumers and descr
   t.is(reopened.groupCoordinator.offsetFetch({ groupId: GROUP, partitions: [{ topic: 'in', partition: 0 }] })[0]?.metadata, 'txn');
   const afterCrash = await openEddy(t, crashedAfter, { clock });
   t.deepEqual([committed(afterCrash, 0), committed(afterCrash, 1)], [10, 20]);
-  // Crashed while the transaction was open: recovery aborts it, the offsets never count.
+  // Crashed while the transaction was open: it stays open, its offsets pending, until its producer ends it.
   const beforeCrash = await openEddy(t, crashedBefore, { clock });
+  t.like(beforeCrash.transactionCoordinator.recovery, { aborted: 0, resumed: 1 });
   t.deepEqual([committed(beforeCrash, 0), committed(beforeCrash, 1)], [3, -1]);
-  t.deepEqual(markers(beforeCrash, OFFSETS_TOPIC, p), [`abort:${me.producerId}:${me.producerEpoch + 1}`]);
-  t.is(beforeCrash.transactionCoordinator.recovery.aborted, 1);
+  t.deepEqual(markers(beforeCrash, OFFSETS_TOPIC, p), []);
+  await beforeCrash.logAccess.transactions.endTxn(me, true);
+  t.deepEqual([committed(beforeCrash, 0), committed(beforeCrash, 1)], [10, 20]);
+});
+
+test('a transaction open at a crash and never ended by its producer is aborted by the timeout timer; its offsets never count', async (t) => {
+  const { eddy, dataDir, clock } = await setup(t);
+  await eddy.groupCoordinator.offsetCommit({ groupId: GROUP, generationId: -1, memberId: '', offsets: [{ topic: 'in', partition: 0, offset: 3 }] });
+  const me = await txnOffsets(eddy, [10, 20]);
+  const reopened = await openEddy(t, crashCopy(t, dataDir), { clock });
+  t.is(reopened.transactionCoordinator.recovery.resumed, 1);
+  clock.advance(60_001);
+  t.is(await reopened.transactionCoordinator.abortTimedOutTransactions(), 1);
+  t.deepEqual(markers(reopened, OFFSETS_TOPIC, offsetsPartitionFor(GROUP, 10)), [`abort:${me.producerId}:${me.producerEpoch + 1}`]);
+  t.deepEqual([committed(reopened, 0), committed(reopened, 1)], [3, -1]);
+  await rejects(t, reopened.logAccess.transactions.endTxn(me, true), 'ERR_PRODUCER_FENCED');
 });
 
 test('an abort marker drops the pending offsets; the earlier commit stays, also after restarts', async (t) => {

@@ -11,15 +11,20 @@
  * payload bytes written by this process to a child that discards them (bench/lib/raw-tcp.ts).
  * The progress log gives the medians of wall time, kcat's CPU and the broker's CPU per contender:
  * where the time goes.
+ *
+ * Reported beside it (no target): the broker's own capacity, the same topics fetched by a client
+ * that costs almost nothing per record (bench/lib/wire-driver.ts: Fetch for every partition, 1 MB
+ * per partition per request, one request in flight), against the same raw TCP baseline.
  */
 import { join } from 'node:path';
 import { BENCH_TOPIC_CONFIG, storedRecords, withServedEddy } from '../lib/eddy-instance.js';
-import { type Goal, type GoalResult, ratioOrMissing } from '../lib/goal.js';
+import { type Goal, type GoalResult, ratioOrMissing, reportedRatio } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { KCAT_MISSING, type KcatRun, describeKcatRuns, findKcat, kcatConsume, kcatProduce, writeKcatInput } from '../lib/kcat.js';
 import { VALUE_BYTES } from '../lib/random-data.js';
 import { rawTcpSend } from '../lib/raw-tcp.js';
 import { withTempDir } from '../lib/temp-dir.js';
+import { describeDriverRuns, type DriverRun, driveFetch } from '../lib/wire-driver.js';
 
 const UNIT = 'MB/s';
 const TARGET = 0.5;
@@ -34,6 +39,8 @@ export const wireConsumeGoal: Goal = {
     return withServedEddy('wire-consume', (eddy, bootstrap) => withTempDir('wire-consume-input', async (dir) => {
       const contenders: Record<string, Contender> = { raw: () => rawTcpSend(payloadBytes) };
       const runs = new Map<string, KcatRun[]>();
+      const driverRuns = new Map<string, DriverRun[]>();
+      const port = Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1));
       if (kcat !== null) {
         const input = join(dir, 'records.txt');
         await writeKcatInput(input, records, VALUE_BYTES);
@@ -50,14 +57,23 @@ export const wireConsumeGoal: Goal = {
             runs.get(name)!.push(run);
             return payloadBytes / run.seconds / 1e6;
           };
+          const driverName = `broker-${partitions}p`;
+          driverRuns.set(driverName, []);
+          contenders[driverName] = async () => {
+            const run = await driveFetch(port, topic, partitions, records);
+            driverRuns.get(driverName)!.push(run);
+            return payloadBytes / run.seconds / 1e6;
+          };
         }
       }
       const median = await interleave(quick ? 2 : 5, contenders, { collectGarbage: false });
       log(`wire-consume medians (${UNIT}): ${JSON.stringify(median)}`);
       for (const [name, list] of runs) log(`wire-consume ${name}: ${describeKcatRuns(list)} (medians)`);
-      return PARTITION_COUNTS.map((partitions): GoalResult =>
+      for (const [name, list] of driverRuns) log(`wire-consume ${name}: ${describeDriverRuns(list)} (medians)`);
+      return PARTITION_COUNTS.flatMap((partitions): GoalResult[] => [
         ratioOrMissing(`wire-consume.raw-tcp-${partitions}p`, UNIT, '>=', TARGET, median[`eddy-${partitions}p`], median['raw']!, KCAT_MISSING),
-      );
+        reportedRatio(`wire-consume.broker-capacity-${partitions}p`, UNIT, median[`broker-${partitions}p`], median['raw'], KCAT_MISSING),
+      ]);
     }));
   },
 };

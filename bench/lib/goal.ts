@@ -70,6 +70,14 @@ export function reportedResult(goal: string, unit: string, value: number | undef
   return result;
 }
 
+/** A figure shown for information beside its baseline from the same run, with their ratio and no target. */
+export function reportedRatio(goal: string, unit: string, value: number | undefined, baseline: number | undefined, missing?: string): GoalResult {
+  const result = reportedResult(goal, unit, value, missing);
+  result.baseline = baseline ?? null;
+  if (value !== undefined && baseline !== undefined && baseline > 0) result.ratio = value / baseline;
+  return result;
+}
+
 function meets(figure: number, compare: Compare, target: number): boolean {
   return compare === '>=' ? figure >= target : figure <= target;
 }

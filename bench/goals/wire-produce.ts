@@ -13,8 +13,8 @@
  * time, kcat's CPU and the broker's CPU per contender: where the time goes.
  *
  * Reported beside it (no target): the broker's own capacity, the same records produced by a client
- * that costs almost nothing per record (bench/lib/wire-driver.ts: pre-encoded 10,000-record batches,
- * acks all, 5 requests in flight), against the same raw TCP baseline. kcat's CPU bounds its figure
+ * that costs almost nothing per record (bench/lib/wire-driver.ts: pre-encoded batches of 1 MB, acks
+ * all, 5 requests in flight), against the same raw TCP baseline. kcat's CPU bounds its figure
  * on a small machine; this one says what the broker reaches when the client is not the limit.
  */
 import { join } from 'node:path';

@@ -6,8 +6,8 @@
  *   node --import tsx wire-driver-child.ts produce <port> <topic> <partitions> <records> <valueBytes>
  *   node --import tsx wire-driver-child.ts fetch <port> <topic> <partitions> <records>
  *
- * - produce: batches of 10,000 records (librdkafka's batch.num.messages; about 1 MB of 100-byte
- *   values) are encoded once before the clock starts, without a producer id, so the same bytes may be
+ * - produce: batches of up to 1,000,000 bytes (librdkafka's batch.size; about 9,000 records of
+ *   100-byte values, under the topic's max.message.bytes) are encoded once before the clock starts, without a producer id, so the same bytes may be
  *   sent again; Produce v9 requests with acks all, one batch each, partitions in turn, at most 5 in
  *   flight on one connection (Kafka's max.in.flight.requests.per.connection). Every answer must
  *   carry error code 0.
@@ -26,7 +26,9 @@ import { Reader } from '../../core/protocol/primitives.js';
 import { decode, type StructValue } from '../../core/protocol/schema.js';
 import { batchesIn, encodeRecordBatch } from '../../core/record/record-batch.js';
 
-const RECORDS_PER_BATCH = 10_000;
+const BATCH_BYTES = 1_000_000;
+/** Upper bound of a small record's framing: length, attributes, timestamp and offset deltas, key and value lengths, header count. */
+const RECORD_FRAMING_BYTES = 12;
 const MAX_IN_FLIGHT = 5;
 const PARTITION_MAX_BYTES = 1 << 20;
 const PRODUCE_VERSION = 9;
@@ -92,8 +94,9 @@ function produceRequest(topic: string, partition: number, batch: Buffer): Buffer
 function produceRequests(topic: string, partitions: number, records: number, valueBytes: number): Buffer[] {
   const value = Buffer.alloc(valueBytes, 0x61);
   const frames: Buffer[] = [];
-  for (let sent = 0; sent < records; sent += RECORDS_PER_BATCH) {
-    const count = Math.min(RECORDS_PER_BATCH, records - sent);
+  const perBatch = Math.floor(BATCH_BYTES / (valueBytes + RECORD_FRAMING_BYTES));
+  for (let sent = 0; sent < records; sent += perBatch) {
+    const count = Math.min(perBatch, records - sent);
     const batch = encodeRecordBatch({ records: Array.from({ length: count }, () => ({ key: null, value })) });
     frames.push(produceRequest(topic, frames.length % partitions, batch));
   }

@@ -24,7 +24,7 @@ async function drive(args: readonly string[]): Promise<DriverRun> {
   return { seconds, brokerCpuSeconds: run.ownCpuSeconds };
 }
 
-/** Produces `records` values of `valueBytes` to `topic` (acks all, pre-encoded 10,000-record batches, 5 in flight). */
+/** Produces `records` values of `valueBytes` to `topic` (acks all, pre-encoded 1 MB batches, 5 in flight). */
 export function driveProduce(port: number, topic: string, partitions: number, records: number, valueBytes: number): Promise<DriverRun> {
   return drive(['produce', String(port), topic, String(partitions), String(records), String(valueBytes)]);
 }

@@ -104,6 +104,13 @@ function toEntries(offsets: OffsetsToCommit, now: number): OffsetEntry[] {
   return offsets.map((o) => ({ topic: o.topic, partition: o.partition, value: { offset: o.offset, metadata: o.metadata ?? '', commitTimestamp: now } }));
 }
 
+/** The consumer's group metadata a transactional offset commit carries (Kafka's ConsumerGroupMetadata), for KIP-447's check. */
+export interface TxnCommitMember {
+  memberId: string;
+  generationId: number;
+  groupInstanceId?: string | null;
+}
+
 /** A group with no members (joined or pending), offsets or pending transactional offsets can be forgotten. */
 function isGone(group: Group): boolean {
   return group.members.size === 0 && group.offsets.size === 0 && group.pendingTxnOffsets.size === 0 && group.pendingMembers.size === 0;
@@ -612,15 +619,31 @@ export class GroupCoordinator {
    * producer and that the group's partition is in its transaction). Resolves once they are fsynced;
    * they stay pending until `completeTransaction()`.
    */
-  async txnOffsetCommit(groupId: string, producerId: number, producerEpoch: number, offsets: OffsetsToCommit): Promise<void> {
+  async txnOffsetCommit(groupId: string, producerId: number, producerEpoch: number, offsets: OffsetsToCommit, member?: TxnCommitMember): Promise<void> {
     this.checkOpen();
     validateGroupId(groupId);
     validateOffsets(groupId, offsets);
+    if (member !== undefined) this.checkTxnCommitMember(groupId, member);
     const entries = toEntries(offsets, this.deps.clock.now());
     const seq = await this.deps.store.writeTransactional(groupId, producerId, producerEpoch, entries);
     const pending = new Map<string, PendingTxnOffset>();
     for (const e of entries) pending.set(tpKey(e), { topic: e.topic, partition: e.partition, value: e.value, seq });
     this.addPending(this.groupFor(groupId), producerId, pending);
+  }
+
+  /**
+   * KIP-447: a transactional commit that names a member (a generation >= 0, a member id or a static
+   * instance id, as Kafka clients send from TxnOffsetCommit v3 with the consumer's group metadata)
+   * is accepted only from a current member of the current generation, so a zombie that lost its
+   * partitions in a rebalance cannot commit offsets for them. One naming no member is not checked
+   * (older clients). Unlike a plain commit, a rebalance in progress does not refuse it, as in Kafka.
+   */
+  private checkTxnCommitMember(groupId: string, { memberId, generationId, groupInstanceId }: TxnCommitMember): void {
+    if (generationId < 0 && memberId === '' && groupInstanceId == null) return;
+    const group = this.existingGroup(groupId);
+    this.checkStaticMember(group, groupInstanceId, memberId);
+    const member = this.knownMember(group, memberId);
+    this.checkGeneration(group, generationId, member.memberId);
   }
 
   private addPending(group: Group, producerId: number, entries: Map<string, PendingTxnOffset>): void {

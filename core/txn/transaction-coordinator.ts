@@ -43,7 +43,7 @@ import type { ProducerIdAndEpoch, TransactionAccess, TransactionIdentity } from 
 import type { Clock, Timer } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { tpKey } from '../group/assignors/assignor.js';
-import { validateGroupId, type OffsetsToCommit } from '../group/group-coordinator.js';
+import { validateGroupId, type OffsetsToCommit, type TxnCommitMember } from '../group/group-coordinator.js';
 import { OFFSETS_TOPIC } from '../group/offset-store.js';
 import type { ProducerIdManager } from './producer-id-manager.js';
 import type { ResolvedTransactionConfig } from './transaction-config.js';
@@ -260,7 +260,12 @@ export class TransactionCoordinator implements TransactionAccess {
     await this.addPartitionsToTxn(txn, [{ topic: OFFSETS_TOPIC, partition: this.deps.offsets.offsetsPartitionFor(groupId) }]);
   }
 
-  async txnOffsetCommit(txn: TransactionIdentity, groupId: string, offsets: OffsetsToCommit): Promise<void> {
+  /**
+   * `member` (the consumer's group metadata, KIP-447) makes the group coordinator accept the offsets
+   * only from a current member of the group's current generation (ERR_GROUP_UNKNOWN_MEMBER,
+   * ERR_GROUP_ILLEGAL_GENERATION, ERR_GROUP_FENCED_INSTANCE_ID otherwise).
+   */
+  async txnOffsetCommit(txn: TransactionIdentity, groupId: string, offsets: OffsetsToCommit, member?: TxnCommitMember): Promise<void> {
     this.checkOpen();
     validateIdentity(txn);
     validateGroupId(groupId);
@@ -270,7 +275,7 @@ export class TransactionCoordinator implements TransactionAccess {
       if (meta.state !== 'Ongoing' || !meta.partitions.has(tpKey({ topic: OFFSETS_TOPIC, partition }))) {
         throw new EddyError('ERR_TRANSACTION_STATE_INVALID', `The offsets of group "${groupId}" are not part of the transaction of "${txn.transactionalId}"; call addOffsetsToTxn (sendOffsetsToTransaction) first`, { transactionalId: txn.transactionalId, group: groupId });
       }
-      await this.deps.offsets.txnOffsetCommit(groupId, meta.producerId, meta.producerEpoch, offsets);
+      await this.deps.offsets.txnOffsetCommit(groupId, meta.producerId, meta.producerEpoch, offsets, member);
     });
   }
 

@@ -21,7 +21,7 @@
 import type { AppendResult } from '../client/log-access.js';
 import type { TopicPartition } from '../client/types.js';
 import { EddyError, isEddyError } from '../errors.js';
-import type { OffsetsToCommit } from '../group/group-coordinator.js';
+import type { OffsetsToCommit, TxnCommitMember } from '../group/group-coordinator.js';
 import { OFFSETS_TOPIC } from '../group/offset-store.js';
 
 /** Kafka's coordinator epoch: one coordinator per data directory, so always 0. */
@@ -48,7 +48,7 @@ export interface TransactionLogsAccess {
 export interface TransactionalOffsets {
   /** The group's __consumer_offsets partition; creates the topic on first use. */
   offsetsPartitionFor(groupId: string): number;
-  txnOffsetCommit(groupId: string, producerId: number, producerEpoch: number, offsets: OffsetsToCommit): Promise<void>;
+  txnOffsetCommit(groupId: string, producerId: number, producerEpoch: number, offsets: OffsetsToCommit, member?: TxnCommitMember): Promise<void>;
   /** The producer's marker is durable in that __consumer_offsets partition. */
   completeTransaction(offsetsPartition: number, producerId: number, commit: boolean): void;
   /** Producers with offsets still pending, per __consumer_offsets partition. */

@@ -180,9 +180,9 @@ type TxnOffsetCommitTopic = {
 
 /**
  * Commits the offsets of topics that exist (others get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka) in
- * one coordinator call. The v3+ generationId, memberId and groupInstanceId are ignored: Eddy does
- * not yet fence zombie group members on transactional commits (KIP-447); the producer epoch is
- * still checked.
+ * one coordinator call. From v3 the request carries the consumer's group metadata (generationId,
+ * memberId, groupInstanceId): a commit naming a member is accepted only from a current member of
+ * the current generation (KIP-447: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID).
  */
 const handleTxnOffsetCommit: Handler = async ({ body, broker, apiKey, apiVersion }) => {
   const txn = identity(body);
@@ -194,7 +194,8 @@ const handleTxnOffsetCommit: Handler = async ({ body, broker, apiKey, apiVersion
   let code: number = KAFKA_ERRORS.NONE;
   if (offsets.length > 0) {
     try {
-      await broker.transactions.txnOffsetCommit(txn, body.groupId as string, offsets);
+      const member = apiVersion >= 3 ? { memberId: body.memberId as string, generationId: body.generationId as number, groupInstanceId: body.groupInstanceId as string | null } : undefined;
+      await broker.transactions.txnOffsetCommit(txn, body.groupId as string, offsets, member);
     } catch (err) {
       code = txnErrorCode(broker, apiKey, apiVersion, txn, err);
     }

@@ -1,7 +1,10 @@
 /**
  * The consumer: reads assigned partitions from a position, like Kafka's KafkaConsumer — with manual
- * `assign()`, or as a member of a consumer group with `subscribe()` (the protocol side lives in
- * core/group/group-member.ts; rebalance work runs inside poll() and the iteration steps).
+ * `assign()`, or as a member of a consumer group with `subscribe()` (the session and protocol sides
+ * live in group-session.ts and core/group/group-member.ts; rebalance work runs inside poll() and the
+ * iteration steps). One implementation serves both backends: `Consumer` reads the embedded log
+ * (log-fetcher.ts), `RemoteConsumer` a broker over Kafka's protocol (core/remote/wire-fetcher.ts,
+ * which lists where that one differs). What follows is the embedded consumer's behaviour.
  *
  * - Commit bookkeeping per partition: `consumed` = after the last record handed to the application
  *   (returned by poll(), yielded, or passed to an observer); `processed` = after the last record the
@@ -44,77 +47,101 @@
  */
 import { Observable } from 'rxjs';
 import type { Timer } from '../clock.js';
-import { EddyError, isEddyError } from '../errors.js';
-import type { Serde } from '../serdes.js';
-import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
-import type { LogAccess, ReadResult } from './log-access.js';
+import { EddyError } from '../errors.js';
 import { tpKey } from '../group/assignors/assignor.js';
-import { type ConsumerGroupContext, GroupSession } from './group-session.js';
-import { decodeFetched, PartitionState, type RawRecord } from './partition-state.js';
+import type { Serde } from '../serdes.js';
+import type { ConsumerBackend, ConsumerBackendFactory } from './consumer-backend.js';
+import { invalidConsumerOption, type PollOptions, resolveConsumerOptions, resolvePollOptions, type ResolvedConsumerOptions } from './consumer-options.js';
+import { GroupSession } from './group-session.js';
+import type { ConsumerGroupContext } from './in-process-group-channel.js';
+import type { EddyConsumer } from './interfaces.js';
+import type { LogAccess } from './log-access.js';
+import { LogFetcher, type LogPartition } from './log-fetcher.js';
+import type { PartitionState, RawRecord } from './partition-state.js';
 import type { CommittedOffsetInfo, ConsumerOptions, ConsumerRecord, SubscribeOptions, TopicPartition, TopicPartitionOffset } from './types.js';
 
 export { DEFAULT_CONSUMER_OPTIONS, DEFAULT_POLL_OPTIONS, type PollOptions, resolveConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.js';
 
-export type { ConsumerGroupContext } from './group-session.js';
+export type { ConsumerGroupContext } from './in-process-group-channel.js';
 
 /**
- * Reads one poll pass may make on a partition whose fetches hold nothing to return (aborted
- * transactions, markers) before it moves on; bounded so a long aborted run cannot stall the event
- * loop. The rest is read by the next pass (the partition's waiter fires at once: data is there).
+ * The consumer's logic over a backend that holds `S` partition states and answers position() and
+ * currentLag() with `Offset` (a number on the embedded log, a promise over the wire). Create one
+ * with `eddy.consumer()` (or `new Consumer(log, …)`); this class is what both backends share.
  */
-const MAX_EMPTY_READS = 16;
-
-export class Consumer<K = Buffer | null, V = Buffer | null> {
+export class BaseConsumer<K, V, Offset extends number | Promise<number>, S extends PartitionState> implements EddyConsumer<K, V> {
   readonly options: ResolvedConsumerOptions<K, V>;
   /** No serdes: decoded records are handed out as they are. */
   private readonly rawOnly: boolean;
-  private states: PartitionState[] = [];
-  private readonly byKey = new Map<string, PartitionState>();
+  private readonly backend: ConsumerBackend<S, Offset>;
+  private states: S[] = [];
+  private readonly byKey = new Map<string, S>();
   /** Round-robin cursor: index in `states` where the next poll starts. */
   private nextIndex = 0;
   /** Wakers of pending polls; called on data, close, assignment or position changes. */
   private readonly wakers = new Set<() => void>();
   private closed = false;
-  private readonly waiterAbort = new AbortController();
   /** How partitions are chosen: by assign(), by subscribe() (group), or not yet. */
   private mode: 'none' | 'assign' | 'subscribe' = 'none';
   /** Group membership, rebalance work and commits; idle for a consumer without a groupId. */
   private readonly session: GroupSession;
+  /** close() runs onPartitionsRevoked, which may still commit. */
+  private revokingOnClose = false;
 
-  constructor(private readonly log: LogAccess, options: ConsumerOptions<K, V> = {}, group: ConsumerGroupContext | null = null) {
+  protected constructor(options: ConsumerOptions<K, V>, backend: ConsumerBackendFactory<S, Offset>) {
     this.options = resolveConsumerOptions(options);
     this.rawOnly = this.options.keySerde === undefined && this.options.valueSerde === undefined;
+    const resolved = this.options as ResolvedConsumerOptions<unknown, unknown>;
+    this.backend = backend(resolved, {
+      wake: () => this.wake(),
+      isSubscribed: () => this.mode === 'subscribe',
+      dropPartitions: (tps) => this.session.dropPartitions(tps),
+      isAssigned: (state) => this.byKey.get(tpKey(state)) === state,
+    });
     this.session = new GroupSession({
-      log,
       isClosed: () => this.closed,
-      setAssignment: (tps) => this.setAssignment(tps),
+      setAssignment: (tps) => this.setAssignment(tps, true),
       isAssigned: (tp) => this.byKey.has(tpKey(tp)),
-      readingLog: (tp) => this.byKey.get(tpKey(tp))?.log,
       startAt: (tp, offset) => {
         const state = this.byKey.get(tpKey(tp));
         if (state === undefined) return;
-        if (offset === null) state.position = null;
-        else this.setPosition(state, offset);
+        if (offset === null) state.forgetPosition();
+        else state.moveTo(offset);
       },
       wake: () => this.wake(),
-    }, this.options as ResolvedConsumerOptions<unknown, unknown>, group);
+    }, resolved, this.backend.coordinator, this.backend.clock);
   }
 
   /** Replaces the assignment. Partitions kept from the previous assignment keep their positions. */
   assign(tps: readonly TopicPartition[]): void {
     this.checkOpen();
     if (this.mode === 'subscribe') throw new EddyError('ERR_CONSUMER_MODE', 'assign() on a consumer that subscribed; call unsubscribe() first');
+    if (!Array.isArray(tps) || !tps.every((tp) => typeof tp?.topic === 'string' && Number.isSafeInteger(tp.partition) && tp.partition >= 0)) {
+      throw invalidConsumerOption('assign', tps, 'takes a list of { topic, partition }');
+    }
     this.mode = 'assign';
-    this.setAssignment(tps);
+    this.setAssignment(tps, false);
   }
 
-  private setAssignment(tps: readonly TopicPartition[]): void {
-    const states: PartitionState[] = [];
-    const byKey = new Map<string, PartitionState>();
+  /**
+   * Makes `tps` the assignment; returns it. A partition the backend cannot read fails the call, or,
+   * for a group's assignment (`skipUnreadable`), is left out.
+   */
+  private setAssignment(tps: readonly TopicPartition[], skipUnreadable: boolean): TopicPartition[] {
+    const states: S[] = [];
+    const byKey = new Map<string, S>();
     for (const { topic, partition } of tps) {
       const key = tpKey({ topic, partition });
       if (byKey.has(key)) continue;
-      const state = this.byKey.get(key) ?? new PartitionState(topic, partition, this.log.partitionLog(topic, partition));
+      let state = this.byKey.get(key);
+      if (state === undefined) {
+        try {
+          state = this.backend.partition(topic, partition);
+        } catch (err) {
+          if (skipUnreadable) continue;
+          throw err;
+        }
+      }
       states.push(state);
       byKey.set(key, state);
     }
@@ -123,6 +150,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     for (const [key, state] of byKey) this.byKey.set(key, state);
     this.nextIndex = 0;
     this.wake();
+    return this.assignment();
   }
 
   assignment(): TopicPartition[] {
@@ -135,20 +163,21 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot seek to ${String(offset)}`, { topic, partition, offset });
     }
-    this.setPosition(this.stateOf({ topic, partition }), offset);
+    this.stateOf({ topic, partition }).moveTo(offset);
     this.wake();
   }
 
+  /** Moves to the log start offset. */
   seekToBeginning(tps?: readonly TopicPartition[]): void {
     this.checkOpen();
-    for (const state of this.statesOf(tps)) this.setPosition(state, state.log.logStartOffset());
+    for (const state of this.statesOf(tps)) this.backend.seek(state, 'earliest');
     this.wake();
   }
 
   /** Moves to the end: the last stable offset with read_committed, the log end with read_uncommitted. */
   seekToEnd(tps?: readonly TopicPartition[]): void {
     this.checkOpen();
-    for (const state of this.statesOf(tps)) this.setPosition(state, this.endOf(state));
+    for (const state of this.statesOf(tps)) this.backend.seek(state, 'latest');
     this.wake();
   }
 
@@ -158,18 +187,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    */
   seekToTimestamp(timestamp: number, tps?: readonly TopicPartition[]): void {
     this.checkOpen();
-    for (const state of this.statesOf(tps)) {
-      const end = this.endOf(state);
-      const found = state.log.offsetForTimestamp(timestamp);
-      this.setPosition(state, found === null || found > end ? end : found);
-    }
+    if (!Number.isSafeInteger(timestamp)) throw new EddyError('ERR_TIMESTAMP_INVALID', `Cannot seek to timestamp ${String(timestamp)}`, { value: timestamp });
+    const target = { timestamp };
+    for (const state of this.statesOf(tps)) this.backend.seek(state, target);
     this.wake();
   }
 
   /** The offset of the next record poll() returns for `tp`, resolving a missing position first. */
-  position(tp: TopicPartition): number {
+  position(tp: TopicPartition): Offset {
     this.checkOpen();
-    return this.ensurePosition(this.stateOf(tp));
+    return this.backend.position(this.stateOf(tp));
   }
 
   /**
@@ -177,10 +204,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * with read_committed, log end offset − position with read_uncommitted; never below 0. Resolves a
    * missing position first, as position() does.
    */
-  currentLag(tp: TopicPartition): number {
+  currentLag(tp: TopicPartition): Offset {
     this.checkOpen();
-    const state = this.stateOf(tp);
-    return Math.max(0, this.endOf(state) - this.ensurePosition(state));
+    return this.backend.currentLag(this.stateOf(tp));
   }
 
   /**
@@ -190,7 +216,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
   poll(options: PollOptions = {}): Promise<Array<ConsumerRecord<K, V>>> {
     return this.pollUntil(options, null);
   }
-
 
   /**
    * Yields records until the consumer is closed. Breaking out early loses nothing. A yielded record
@@ -248,13 +273,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
    * group it first commits what was processed (autoCommit), runs onPartitionsRevoked, and leaves
    * the group (a static member stays until its session times out). Idempotent.
    */
-  private revokingOnClose = false;
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Drop this consumer's waiters from the logs, or they would stay until the next append.
-    this.waiterAbort.abort();
+    this.backend.stop();
     this.wake();
     // onPartitionsRevoked runs inside session.close() and may commit (as Kafka's close allows).
     this.revokingOnClose = true;
@@ -262,18 +284,15 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       await this.session.close();
     } finally {
       this.revokingOnClose = false;
+      await this.backend.close();
     }
   }
 
-  /**
-   * Stops at once without leaving the group, committing or running listeners, and without further
-   * heartbeats: to the coordinator this member looks crashed until its session times out. For tests
-   * of failure handling.
-   */
-  simulateCrash(): void {
+  /** Stops at once, without leaving the group, committing or running listeners, and without further heartbeats. */
+  protected stopAbruptly(): void {
     this.session.member?.stop();
     this.closed = true;
-    this.waiterAbort.abort();
+    this.backend.stop();
     this.wake();
   }
 
@@ -305,7 +324,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     return this.session.membership();
   }
 
-
   /**
    * Commits offsets for the group and resolves once they are durable (fsynced in
    * __consumer_offsets). Without arguments it commits, per partition, the offset after the last
@@ -318,27 +336,28 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     await this.session.commit(offsets);
   }
 
-
   /** The group's committed offsets for `tps` (default: the current assignment). */
   async committed(tps?: readonly TopicPartition[]): Promise<CommittedOffsetInfo[]> {
     this.checkOpen();
     return this.session.committed(tps ?? this.assignment());
   }
 
+  // ── Polling ──────────────────────────────────────────────────────────────────────────────────
 
   private async pollUntil(options: PollOptions, signal: AbortSignal | null, handOut = true): Promise<Array<ConsumerRecord<K, V>>> {
     const resolved = resolvePollOptions(options);
     if (this.closed) throw new EddyError('ERR_CONSUMER_CLOSED');
     if (this.mode === 'subscribe' || this.options.groupId !== undefined) this.session.markAllProcessed();
     const m = this.session.member;
-    if (m === null) return this.handOut(await this.fetchUntil(resolved, signal), handOut);
+    if (m === null) return this.handOut(await this.fetchUntil(resolved.maxRecords, resolved.timeoutMs, signal), handOut);
+    const { clock } = this.backend;
     m.pollStarted();
     try {
-      const deadline = this.log.clock.now() + resolved.timeoutMs;
+      const deadline = clock.now() + resolved.timeoutMs;
       for (;;) {
         await this.session.step();
         this.session.maybeAutoCommit();
-        const records = await this.fetchUntil({ maxRecords: resolved.maxRecords, timeoutMs: Math.max(0, deadline - this.log.clock.now()) }, signal);
+        const records = await this.fetchUntil(resolved.maxRecords, Math.max(0, deadline - clock.now()), signal);
         if (records.length > 0) {
           if (this.options.autoCommit && this.options.autoCommitMode === 'at-most-once') {
             try {
@@ -351,7 +370,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
           return this.handOut(records, handOut);
         }
         // Woken for rebalance work: do it and keep waiting; otherwise closed, aborted or timed out.
-        if (this.closed || signal?.aborted === true || this.log.clock.now() >= deadline || !this.session.needsAttention()) return [];
+        if (this.closed || signal?.aborted === true || clock.now() >= deadline || !this.session.needsAttention()) return [];
       }
     } finally {
       m.pollEnded();
@@ -371,9 +390,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     return records;
   }
 
-  private async fetchUntil(options: Required<PollOptions>, signal: AbortSignal | null): Promise<Array<ConsumerRecord<K, V>>> {
-    const { maxRecords, timeoutMs } = options;
+  /**
+   * Hand-out passes until one returns records, the time is up, or something (rebalance work, close,
+   * an abort) ends the wait. In between it waits to be woken by the backend (data, a fetch round's
+   * end), the timer on the backend's clock, an assignment or position change, or close().
+   */
+  private async fetchUntil(maxRecords: number, timeoutMs: number, signal: AbortSignal | null): Promise<Array<ConsumerRecord<K, V>>> {
+    const { clock } = this.backend;
+    const deadline = clock.now() + timeoutMs;
     let timedOut = false;
+    let fetched = false;
     let timer: Timer | null = null;
     let onAbort: (() => void) | null = null;
     // The clock's timers and the log's waiters hold no handle, so a program whose only work is a
@@ -383,13 +409,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     try {
       for (;;) {
         if (this.closed || signal?.aborted === true || this.session.needsAttention()) return [];
-        const records = this.fetchRecords(maxRecords);
-        if (records.length > 0 || timedOut || timeoutMs === 0) return records;
+        const preparing = this.backend.prepare(this.states);
+        if (preparing !== undefined) {
+          try {
+            await preparing;
+          } catch (err) {
+            // close() during the preparation shut the backend down: a closed consumer's poll returns [].
+            if (this.closed) return [];
+            throw err;
+          }
+        }
+        const records = this.takeRecords(maxRecords);
+        if (records.length > 0) return records;
+        const step = this.backend.fetch(this.states, timedOut ? 0 : Math.max(0, deadline - clock.now()), fetched);
+        if (step === 'stop') return [];
+        if (step === 'fetching') fetched = true;
         keepAlive ??= setInterval(() => undefined, 1 << 30);
         await new Promise<void>((resolve) => {
           this.wakers.add(resolve);
-          if (timer === null && Number.isFinite(timeoutMs)) {
-            timer = this.log.clock.setTimer(timeoutMs, () => {
+          if (timer === null && Number.isFinite(deadline)) {
+            timer = clock.setTimer(Math.max(0, deadline - clock.now()), () => {
               timedOut = true;
               this.wake();
             });
@@ -398,7 +437,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
             onAbort = () => this.wake();
             signal.addEventListener('abort', onAbort, { once: true });
           }
-          this.armWaiters();
         });
       }
     } finally {
@@ -414,28 +452,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     for (const wake of wakers) wake();
   }
 
-  /**
-   * Makes sure a waitForData() call is outstanding at or below every partition's position. One that
-   * is already outstanding at a lower offset is kept: it fires no later than needed (a spurious wake
-   * just re-reads), and reusing it keeps the log's waiter list from growing with every timed-out poll.
-   */
-  private armWaiters(): void {
-    for (const state of this.states) {
-      const position = state.position;
-      if (position === null || (state.waitingAt !== null && state.waitingAt <= position)) continue;
-      const offset = position;
-      state.waitingAt = offset;
-      const done = (): void => {
-        if (state.waitingAt === offset) state.waitingAt = null;
-        this.wake();
-      };
-      state.log.waitForData(offset, this.waiterAbort.signal, this.options.isolationLevel).then(done, done);
-    }
-  }
-
-  /** One pass over the assignment, starting at the round-robin cursor. */
-  private fetchRecords(maxRecords: number): Array<ConsumerRecord<K, V>> {
-    if (this.mode === 'subscribe') this.session.dropDeletedPartitions();
+  /** One hand-out pass over the assignment, starting at the round-robin cursor. */
+  private takeRecords(maxRecords: number): Array<ConsumerRecord<K, V>> {
     const out: Array<ConsumerRecord<K, V>> = [];
     const n = this.states.length;
     let lastContributor = -1;
@@ -444,7 +462,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
       const state = this.states[index]!;
       const before = out.length;
       try {
-        this.fetchFrom(state, out, maxRecords);
+        this.takeFrom(state, out, maxRecords);
       } catch (err) {
         if (out.length === 0) {
           this.nextIndex = (index + 1) % n;
@@ -460,153 +478,93 @@ export class Consumer<K = Buffer | null, V = Buffer | null> {
     return out;
   }
 
-  /** Moves buffered records of one partition into `out`, reading from the log when the buffer is empty. */
-  private fetchFrom(state: PartitionState, out: Array<ConsumerRecord<K, V>>, maxRecords: number): void {
-    // A read may hold nothing to return but still move the position (markers, aborted batches): read on.
-    for (let reads = 0; state.next >= state.buffered.length && reads < MAX_EMPTY_READS; reads++) {
-      const before = state.position;
-      this.readInto(state);
-      if (state.buffered.length > 0) break;
-      state.position = Math.max(state.position ?? 0, state.bufferEnd);
-      if (state.position === before) break;
-    }
+  /**
+   * Moves buffered records of one partition into `out` (the backend fills an empty buffer first when
+   * it can). A serde failure leaves its record first in the buffer: every poll reaching it fails
+   * until a seek. Hot path: per record one push, one object when serdes apply, no other allocation.
+   */
+  private takeFrom(state: S, out: Array<ConsumerRecord<K, V>>, maxRecords: number): void {
+    this.backend.fill(state);
     const { buffered } = state;
     while (out.length < maxRecords && state.next < buffered.length) {
       const record = buffered[state.next]!;
-      out.push(this.rawOnly ? (record as ConsumerRecord<K, V>) : this.toConsumerRecord(state, record));
+      out.push(this.rawOnly ? (record as ConsumerRecord<K, V>) : this.toConsumerRecord(record));
       state.next++;
       state.position = record.offset + 1;
     }
-    if (state.next >= buffered.length) {
+    if (state.next >= buffered.length && buffered.length > 0) {
       state.clearBuffer();
       state.position = Math.max(state.position ?? 0, state.bufferEnd);
     }
   }
 
-  /** Reads and decodes the batches at the partition's position into its buffer. */
-  private readInto(state: PartitionState): void {
-    const position = this.ensurePosition(state);
-    const committed = this.options.isolationLevel === 'read_committed';
-    // The LSO falls on a batch boundary: reading only batches below it never splits a batch.
-    const maxOffset = committed ? state.log.lastStableOffset() : undefined;
-    let result: ReadResult;
-    try {
-      result = state.log.read(position, this.options.maxBytes, maxOffset);
-    } catch (err) {
-      if (!isEddyError(err, 'ERR_OFFSET_OUT_OF_RANGE')) throw err;
-      this.reset(state, err);
-      result = state.log.read(state.position!, this.options.maxBytes, maxOffset);
-    }
-    const from = state.position!;
-    const { bytes, nextOffset } = result;
-    if (bytes.length === 0) return;
-
-    let decoded;
-    try {
-      const aborted = committed ? () => state.log.abortedTransactions(from, nextOffset) : null;
-      decoded = decodeFetched(bytes, from, state.topic, state.partition, aborted);
-    } catch (err) {
-      throw this.withPartition(err, state, from);
-    }
-    const { records, end } = decoded;
-    state.buffered = records;
-    state.next = 0;
-    state.bufferEnd = end;
-  }
-
-  private toConsumerRecord(state: PartitionState, record: RawRecord): ConsumerRecord<K, V> {
+  private toConsumerRecord(record: RawRecord): ConsumerRecord<K, V> {
     return {
-      topic: state.topic,
-      partition: state.partition,
+      topic: record.topic,
+      partition: record.partition,
       offset: record.offset,
       timestamp: record.timestamp,
       timestampType: record.timestampType,
-      key: this.deserialize(this.options.keySerde, record.key, 'key', state, record.offset),
-      value: this.deserialize(this.options.valueSerde, record.value, 'value', state, record.offset),
+      key: this.deserialize(this.options.keySerde, record.key, 'key', record),
+      value: this.deserialize(this.options.valueSerde, record.value, 'value', record),
       headers: record.headers,
     };
   }
 
-  private deserialize<T>(serde: Serde<T> | undefined, bytes: Buffer | null, what: string, state: PartitionState, offset: number): T {
+  private deserialize<T>(serde: Serde<T> | undefined, bytes: Buffer | null, what: string, record: RawRecord): T {
     if (serde === undefined) return bytes as T;
     try {
       return serde.deserialize(bytes);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new EddyError('ERR_SERDE_FAILED', `Cannot deserialize the ${what} at ${state.topic}-${state.partition}@${offset}: ${reason}`, {
-        topic: state.topic,
-        partition: state.partition,
-        offset,
+      throw new EddyError('ERR_SERDE_FAILED', `Cannot deserialize the ${what} at ${record.topic}-${record.partition}@${record.offset}: ${reason}`, {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
         what,
       }, { cause: err });
     }
   }
 
-  private withPartition(err: unknown, state: PartitionState, offset: number): unknown {
-    if (isEddyError(err)) {
-      err.context.topic ??= state.topic;
-      err.context.partition ??= state.partition;
-      err.context.offset ??= offset;
-    }
-    return err;
-  }
-
-  private ensurePosition(state: PartitionState): number {
-    if (state.position === null) this.reset(state, null);
-    return state.position!;
-  }
-
-  /** Applies autoOffsetReset; with 'none' raises `cause` (or a no-position error). */
-  private reset(state: PartitionState, cause: EddyError | null): void {
-    switch (this.options.autoOffsetReset) {
-      case 'earliest':
-        this.setPosition(state, state.log.logStartOffset());
-        return;
-      case 'latest':
-        this.setPosition(state, this.endOf(state));
-        return;
-      case 'none':
-        throw cause ?? new EddyError('ERR_OFFSET_OUT_OF_RANGE', `${state.topic}-${state.partition} has no position and autoOffsetReset is 'none'`, {
-          topic: state.topic,
-          partition: state.partition,
-        });
-    }
-  }
-
-  /** Where 'latest' and seekToEnd() go, and what lag is measured against, for the isolation level. */
-  private endOf(state: PartitionState): number {
-    return this.options.isolationLevel === 'read_committed' ? state.log.lastStableOffset() : state.log.logEndOffset();
-  }
-
-  private setPosition(state: PartitionState, offset: number): void {
-    state.position = offset;
-    state.clearBuffer();
-    state.bufferEnd = offset;
-  }
-
   /** Puts positions back to the first of `records[from..]` per partition (fetched, never delivered). */
   private rewind(records: ReadonlyArray<ConsumerRecord<K, V>>, from: number): void {
-    const seen = new Set<PartitionState>();
+    const seen = new Set<S>();
     for (let i = from; i < records.length; i++) {
       const { topic, partition, offset } = records[i]!;
       const state = this.byKey.get(tpKey({ topic, partition }));
       if (state === undefined || seen.has(state)) continue;
       seen.add(state);
-      if (state.position !== null && state.position > offset) this.setPosition(state, offset);
+      if (state.position !== null && state.position > offset) state.moveTo(offset);
     }
   }
 
-  private stateOf({ topic, partition }: TopicPartition): PartitionState {
+  private stateOf({ topic, partition }: TopicPartition): S {
     const state = this.byKey.get(tpKey({ topic, partition }));
     if (state === undefined) throw new EddyError('ERR_CONSUMER_NOT_ASSIGNED', `${topic}-${partition} is not assigned to this consumer`, { topic, partition });
     return state;
   }
 
-  private statesOf(tps: readonly TopicPartition[] | undefined): PartitionState[] {
+  private statesOf(tps: readonly TopicPartition[] | undefined): readonly S[] {
     return tps === undefined ? this.states : tps.map((tp) => this.stateOf(tp));
   }
 
   private checkOpen(): void {
     if (this.closed) throw new EddyError('ERR_CONSUMER_CLOSED');
+  }
+}
+
+/** The consumer of the embedded log (`eddy.consumer()`); see the file comment for its behaviour. */
+export class Consumer<K = Buffer | null, V = Buffer | null> extends BaseConsumer<K, V, number, LogPartition> {
+  constructor(log: LogAccess, options: ConsumerOptions<K, V> = {}, group: ConsumerGroupContext | null = null) {
+    super(options, (resolved, host) => new LogFetcher(log, resolved, host, group));
+  }
+
+  /**
+   * Stops at once without leaving the group, committing or running listeners, and without further
+   * heartbeats: to the coordinator this member looks crashed until its session times out. For tests
+   * of failure handling.
+   */
+  simulateCrash(): void {
+    this.stopAbruptly();
   }
 }

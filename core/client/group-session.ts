@@ -1,41 +1,45 @@
 /**
- * A consumer's side of its group: membership (through GroupMember), the rebalance work that runs
- * inside poll() — lost partitions, revoke and assign listeners, committed-offset lookup, rejoining —
- * and the offsets it commits.
+ * A consumer's side of its group, on either backend: membership (core/group/group-member.ts), the
+ * rebalance work that runs inside poll() — lost partitions, revoke and assign listeners, the
+ * committed-offset lookup, rejoining — and the offsets it commits, through the backend's
+ * GroupChannel and on the backend's clock.
  *
  * Offsets: `consumed` is, per partition, the offset after the last record handed to the
  * application; `processed` the offset after the last record the application has finished with (it
  * asked for the next one). commit() without arguments commits `consumed`; autoCommit in at-least-once
  * mode only ever commits `processed`, so it is never ahead of the application.
+ *
+ * A join that fails because of the group's state (a rebalance, a fenced member) is simply joined
+ * again; one that fails because the coordinator could not be reached (a retriable error) is joined
+ * again after REJOIN_BACKOFF_MS; anything else is raised by the poll that finds it.
  */
+import type { Clock } from '../clock.js';
 import { EddyError, isEddyError } from '../errors.js';
 import { tpKey } from '../group/assignors/assignor.js';
-import type { GroupCoordinator } from '../group/group-coordinator.js';
-import { GroupMember, type GroupMetadataAccess } from '../group/group-member.js';
+import { type FetchedOffset, type GroupChannel, GroupMember, type Subscription } from '../group/group-member.js';
 import type { ResolvedConsumerOptions } from './consumer-options.js';
-import type { LogAccess, PartitionLogAccess } from './log-access.js';
 import type { CommittedOffsetInfo, RebalanceListener, TopicPartition, TopicPartitionOffset } from './types.js';
-
-/** What a consumer in a group needs from its Eddy: the coordinator and topic metadata. */
-export interface ConsumerGroupContext {
-  coordinator: GroupCoordinator;
-  metadata: GroupMetadataAccess;
-}
 
 /** What the session needs from its consumer. */
 export interface GroupSessionHost {
-  readonly log: LogAccess;
   isClosed(): boolean;
-  setAssignment(tps: readonly TopicPartition[]): void;
+  /** Replaces the assignment; returns what was assigned (partitions that cannot be read are left out). */
+  setAssignment(tps: readonly TopicPartition[]): TopicPartition[];
   isAssigned(tp: TopicPartition): boolean;
-  /** The log the consumer reads a partition from (undefined when not assigned). */
-  readingLog(tp: TopicPartition): PartitionLogAccess | undefined;
   /** Positions a newly assigned partition at its committed offset; null: none committed. */
   startAt(tp: TopicPartition, offset: number | null): void;
   wake(): void;
 }
 
 type CommitOffset = TopicPartitionOffset & { metadata?: string };
+
+/** Pause before joining again after a join failed for a reason other than the group's state. */
+const REJOIN_BACKOFF_MS = 500;
+
+/** An error that only says the member must join again (it is already marked for it). */
+function isGroupState(err: unknown): boolean {
+  return isEddyError(err) && err.code.startsWith('ERR_GROUP_') && err.code !== 'ERR_GROUP_INCONSISTENT_PROTOCOL';
+}
 
 export class GroupSession {
   member: GroupMember | null = null;
@@ -49,36 +53,36 @@ export class GroupSession {
   private readonly consumed = new Map<string, TopicPartitionOffset>();
   private readonly processed = new Map<string, TopicPartitionOffset>();
   private nextAutoCommitAt = 0;
+  /** After a join failed for a reason other than the group's state, no new one before this time. */
+  private rejoinNotBefore = 0;
+  /** read_committed: committed offsets an open transaction holds are waited for (KIP-447). */
+  private readonly requireStable: boolean;
 
   constructor(
     private readonly host: GroupSessionHost,
     private readonly options: ResolvedConsumerOptions<unknown, unknown>,
-    private readonly context: ConsumerGroupContext | null,
-  ) {}
-
-  get groupId(): string {
-    const groupId = this.options.groupId;
-    if (groupId === undefined) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This call needs a consumer created with a groupId');
-    return groupId;
+    private readonly coordinator: GroupChannel | null,
+    private readonly clock: Clock,
+  ) {
+    this.requireStable = options.isolationLevel === 'read_committed';
   }
 
-  private get coordinator(): GroupCoordinator {
-    if (this.context === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer was not created by an Eddy instance with a group coordinator');
-    return this.context.coordinator;
+  private get channel(): GroupChannel {
+    if (this.options.groupId === undefined) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This call needs a consumer created with a groupId');
+    if (this.coordinator === null) throw new EddyError('ERR_CONSUMER_NO_GROUP', 'This consumer was not created by an Eddy instance with a group coordinator');
+    return this.coordinator;
   }
 
   /** Joins (or changes the subscription of) the group. */
-  subscribe(topics: string[] | RegExp, listener: RebalanceListener): void {
-    const groupId = this.groupId;
+  subscribe(topics: Subscription, listener: RebalanceListener): void {
+    const channel = this.channel;
     this.listener = listener;
     if (this.member !== null) {
       this.member.setSubscription(topics);
       return;
     }
-    const coordinator = this.coordinator;
     const o = this.options;
-    this.member = new GroupMember(coordinator, this.host.log.clock, (this.context as ConsumerGroupContext).metadata, {
-      groupId,
+    this.member = new GroupMember(channel, this.clock, {
       groupInstanceId: o.groupInstanceId ?? null,
       clientId: o.clientId,
       sessionTimeoutMs: o.sessionTimeoutMs,
@@ -86,7 +90,7 @@ export class GroupSession {
       maxPollIntervalMs: o.maxPollIntervalMs,
       assignors: o.partitionAssignors,
     }, topics, () => this.host.wake());
-    this.nextAutoCommitAt = this.host.log.clock.now() + o.autoCommitIntervalMs;
+    this.nextAutoCommitAt = this.clock.now() + o.autoCommitIntervalMs;
   }
 
   membership(): { memberId: string; generationId: number } | null {
@@ -96,29 +100,30 @@ export class GroupSession {
 
   /** Commits `offsets`, or what was handed out on the assigned partitions. */
   commit(offsets?: readonly CommitOffset[]): Promise<void> {
-    const groupId = this.groupId;
     const list = offsets ?? [...this.consumed.values()].filter((o) => this.host.isAssigned(o));
-    return this.commitOffsets(groupId, list);
+    return this.commitOffsets(list);
   }
 
-  committed(partitions: readonly TopicPartition[]): CommittedOffsetInfo[] {
-    const groupId = this.groupId;
-    return this.coordinator.offsetFetch({ groupId, partitions: partitions.map(({ topic, partition }) => ({ topic, partition })) }).map((c) => ({
-      topic: c.topic,
-      partition: c.partition,
-      offset: c.offset < 0 ? null : c.offset,
-      metadata: c.offset < 0 ? null : c.metadata,
-    }));
+  async committed(partitions: readonly TopicPartition[]): Promise<CommittedOffsetInfo[]> {
+    const channel = this.channel;
+    if (partitions.length === 0) return [];
+    const found = new Map((await channel.offsetFetch(partitions, null, this.requireStable)).map((c) => [tpKey(c), c]));
+    return partitions.map(({ topic, partition }) => {
+      const c = found.get(tpKey({ topic, partition }));
+      return c === undefined || c.offset < 0
+        ? { topic, partition, offset: null, metadata: null }
+        : { topic, partition, offset: c.offset, metadata: c.metadata };
+    });
   }
 
-  private async commitOffsets(groupId: string, offsets: readonly CommitOffset[]): Promise<void> {
-    const coordinator = this.coordinator;
+  private async commitOffsets(offsets: readonly CommitOffset[]): Promise<void> {
+    const channel = this.channel;
     if (offsets.length === 0) return;
     const m = this.member;
-    await coordinator.offsetCommit({
-      groupId,
-      generationId: m === null ? -1 : m.generationId,
+    await channel.offsetCommit({
+      generationId: m === null || m.memberId === '' ? -1 : m.generationId,
       memberId: m === null ? '' : m.memberId,
+      groupInstanceId: this.options.groupInstanceId ?? null,
       offsets: offsets.map(({ topic, partition, offset, metadata }) => ({ topic, partition, offset, metadata: metadata ?? '' })),
     });
   }
@@ -131,7 +136,7 @@ export class GroupSession {
   private commitProcessed(only?: readonly TopicPartition[]): Promise<void> {
     const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp)));
     const list = [...this.processed.entries()].filter(([key, o]) => (keys === null ? this.host.isAssigned(o) : keys.has(key))).map(([, o]) => o);
-    return this.commitOffsets(this.groupId, list);
+    return this.commitOffsets(list);
   }
 
   noteConsumed(record: { topic: string; partition: number; offset: number }): void {
@@ -151,7 +156,7 @@ export class GroupSession {
   needsAttention(): boolean {
     const m = this.member;
     if (m === null) return false;
-    return m.lost || this.joinResult !== null || this.joinError !== null || (m.needsRejoin && this.joining === null);
+    return m.lost || this.joinResult !== null || this.joinError !== null || (m.needsRejoin && this.joining === null && this.clock.now() >= this.rejoinNotBefore);
   }
 
   /** The rebalance work, run inside poll: lost partitions, applying a finished join, starting a join. */
@@ -167,20 +172,20 @@ export class GroupSession {
     if (this.joinError !== null) {
       const err = this.joinError;
       this.joinError = null;
-      if (!isEddyError(err) || !err.code.startsWith('ERR_GROUP_') || err.code === 'ERR_GROUP_INCONSISTENT_PROTOCOL') {
-        if (!isEddyError(err, 'ERR_LOG_CLOSED')) throw err;
+      if (!isGroupState(err)) {
+        // A coordinator that could not be reached (or a log closing under the member) is tried again
+        // after a pause, not in a tight loop; anything else is the application's to see.
+        if (!isEddyError(err) || !(err.retriable || err.code === 'ERR_LOG_CLOSED')) throw err;
+        this.rejoinNotBefore = this.clock.now() + REJOIN_BACKOFF_MS;
+        this.clock.setTimer(REJOIN_BACKOFF_MS, () => this.host.wake());
       }
     }
-    if (this.joinResult !== null) {
-      const assignment = this.joinResult;
-      this.joinResult = null;
-      await this.applyAssignment(m, assignment);
-    }
-    if (m.needsRejoin && this.joining === null && !this.host.isClosed()) {
+    if (this.joinResult !== null) await this.applyAssignment(m, this.joinResult);
+    if (m.needsRejoin && this.joining === null && !this.host.isClosed() && this.clock.now() >= this.rejoinNotBefore) {
       if (m.rebalanceProtocol === 'eager' && this.owned.length > 0) {
         // Eager protocol: give up everything before rejoining, so no one else can get a partition
         // while this member still consumes it. The listener runs while the partitions are still
-        // assigned, so commit() in it covers them.
+        // assigned (and the generation current), so commit() in it covers them.
         const revoked = this.owned;
         try {
           if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
@@ -205,11 +210,27 @@ export class GroupSession {
     this.host.setAssignment([]);
   }
 
+  /**
+   * Takes the assignment of a finished join. The committed offsets of new partitions are looked up
+   * first: if that fails, nothing changes and the next poll tries again (rather than starting the
+   * partitions at autoOffsetReset); if it fails because the generation is over, the assignment is
+   * dropped and the member rejoins.
+   */
   private async applyAssignment(m: GroupMember, assignment: TopicPartition[]): Promise<void> {
     const next = new Set(assignment.map((tp) => tpKey(tp)));
     const before = new Set(this.owned.map((tp) => tpKey(tp)));
-    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp)));
     const added = assignment.filter((tp) => !before.has(tpKey(tp)));
+    let committed: FetchedOffset[] = [];
+    try {
+      if (added.length > 0) committed = await this.channel.offsetFetch(added, { memberId: m.memberId, generationId: m.generationId }, this.requireStable);
+    } catch (err) {
+      if (!isGroupState(err)) throw err;
+      this.joinResult = null;
+      m.requestRejoin();
+      return;
+    }
+    this.joinResult = null;
+    const revoked = this.owned.filter((tp) => !next.has(tpKey(tp)));
     if (revoked.length > 0) {
       try {
         if (this.autoCommitsProcessed()) await this.commitProcessed(revoked).catch(() => undefined);
@@ -222,64 +243,42 @@ export class GroupSession {
       }
     }
     // Partitions that cannot be read (a topic deleted since the assignment) are left out.
-    const readable = assignment.filter((tp) => {
-      try {
-        this.host.log.partitionLog(tp.topic, tp.partition);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    this.owned = readable;
-    this.host.setAssignment(readable);
-    const addedReadable = added.filter((tp) => readable.some((r) => r.topic === tp.topic && r.partition === tp.partition));
-    if (addedReadable.length > 0 && this.context !== null) {
-      const committed = this.context.coordinator.offsetFetch({
-        groupId: m.options.groupId,
-        memberId: m.memberId,
-        generationId: m.generationId,
-        partitions: addedReadable,
-      });
-      for (const c of committed) {
-        this.consumed.delete(tpKey(c));
-        this.processed.delete(tpKey(c));
-        this.host.startAt(c, c.offset >= 0 ? c.offset : null);
-      }
+    this.owned = this.host.setAssignment(assignment);
+    const owned = new Set(this.owned.map((tp) => tpKey(tp)));
+    const found = new Map(committed.map((c) => [tpKey(c), c.offset]));
+    const addedOwned = added.filter((tp) => owned.has(tpKey(tp)));
+    for (const tp of addedOwned) {
+      this.consumed.delete(tpKey(tp));
+      this.processed.delete(tpKey(tp));
+      const offset = found.get(tpKey(tp)) ?? -1;
+      this.host.startAt(tp, offset >= 0 ? offset : null);
     }
-    if (addedReadable.length > 0 || m.rebalanceProtocol === 'eager') await this.listener.onPartitionsAssigned?.(addedReadable);
+    if (addedOwned.length > 0 || m.rebalanceProtocol === 'eager') await this.listener.onPartitionsAssigned?.(addedOwned);
   }
 
   maybeAutoCommit(): void {
     if (!this.autoCommitsProcessed() || this.member === null) return;
-    const now = this.host.log.clock.now();
+    const now = this.clock.now();
     if (now < this.nextAutoCommitAt) return;
     this.nextAutoCommitAt = now + this.options.autoCommitIntervalMs;
     // A background commit: a failure (a rebalance meanwhile) is retried by the next one.
     this.commitProcessed().catch(() => undefined);
   }
 
-  /** at-most-once: the offsets after these records are durable before the application sees them. */
+  /** at-most-once: the offsets after these records are committed before the application sees them. */
   async commitBeforeDelivery(records: ReadonlyArray<{ topic: string; partition: number; offset: number }>): Promise<void> {
     const ends = new Map<string, TopicPartitionOffset>();
     for (const r of records) ends.set(tpKey(r), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    await this.commitOffsets(this.groupId, [...ends.values()]);
+    await this.commitOffsets([...ends.values()]);
   }
 
   /**
    * A member whose subscribed topic was deleted (or deleted and created again) stops reading those
    * partitions and rejoins: the next assignment no longer has them. The application sees no error.
    */
-  dropDeletedPartitions(): void {
+  dropPartitions(gone: readonly TopicPartition[]): void {
     const m = this.member;
-    if (m === null) return;
-    const gone = this.owned.filter((tp) => {
-      try {
-        return this.host.readingLog(tp) !== this.host.log.partitionLog(tp.topic, tp.partition);
-      } catch {
-        return true;
-      }
-    });
-    if (gone.length === 0) return;
+    if (m === null || gone.length === 0) return;
     const goneKeys = new Set(gone.map((tp) => tpKey(tp)));
     this.owned = this.owned.filter((tp) => !goneKeys.has(tpKey(tp)));
     this.host.setAssignment(this.owned);
@@ -296,7 +295,7 @@ export class GroupSession {
         await this.listener.onPartitionsRevoked?.([...this.owned]);
       }
     } finally {
-      member.leave();
+      await member.leave();
       this.owned = [];
     }
   }

@@ -1,5 +1,11 @@
 /**
- * What a consumer keeps per assigned partition, and the decoding of fetched bytes into records.
+ * What the consumer keeps per assigned partition (whatever its backend), and the decoding of bytes
+ * read from the embedded log into records.
+ *
+ * A partition's position is the offset of the next record to hand out; `buffered[next..]` are the
+ * records decoded and not handed out yet, all at or after it; once they are handed out the position
+ * moves to `bufferEnd`, past the last batch decoded (markers and aborted batches included). Backends
+ * extend the class with what they keep besides (the log to read, a pending lookup).
  *
  * Fetched bytes are whole stored batches, the first possibly starting before the position. Every
  * batch's CRC is checked before its records are used (the log checks too; a consumer may one day read
@@ -12,31 +18,49 @@
 import { EddyError } from '../errors.js';
 import { batchesIn, batchIsControl, batchIsTransactional, batchTimestampType, decodeRecords, verifyBatch } from '../record/record-batch.js';
 import type { RecordFactory } from '../record/record-codec.js';
-import type { AbortedTransaction, PartitionLogAccess } from './log-access.js';
+import type { AbortedTransaction } from './log-access.js';
 import type { ConsumerRecord } from './types.js';
 
 /** A record as decoded, keys and values still bytes: handed out as is when no serde is configured. */
 export type RawRecord = ConsumerRecord<Buffer | null, Buffer | null>;
 
-/** One assigned partition: its position, the decoded records not yet returned, its data waiter. */
+/** One assigned partition: its position and the decoded records not yet handed out. */
 export class PartitionState {
+  /** null: none yet; the backend resolves one by autoOffsetReset before reading. */
   position: number | null = null;
-  /** Decoded records at or after `position`, in offset order; `buffered[next]` is returned next. */
+  /** Decoded records at or after `position`, in offset order; `buffered[next]` is handed out next. */
   buffered: RawRecord[] = [];
   next = 0;
   /** Where the position goes once the buffer is drained: past the last batch decoded. */
   bufferEnd = 0;
-  /** Offset of the outstanding waitForData() call, or null when none is outstanding. */
-  waitingAt: number | null = null;
 
-  constructor(readonly topic: string, readonly partition: number, readonly log: PartitionLogAccess) {}
+  constructor(readonly topic: string, readonly partition: number) {}
 
   clearBuffer(): void {
     this.buffered = [];
     this.next = 0;
   }
+
+  /** A new position (a seek, a committed offset, a rewind): what was buffered is dropped. */
+  moveTo(offset: number): void {
+    this.position = offset;
+    this.clearBuffer();
+    this.bufferEnd = offset;
+  }
+
+  /** No position: the next read or position() resolves one by autoOffsetReset. */
+  forgetPosition(): void {
+    this.position = null;
+  }
 }
 
+/** The error for a partition without a position when autoOffsetReset is 'none'. */
+export function noPositionError(state: PartitionState): EddyError {
+  return new EddyError('ERR_OFFSET_OUT_OF_RANGE', `${state.topic}-${state.partition} has no position and autoOffsetReset is 'none'`, {
+    topic: state.topic,
+    partition: state.partition,
+  });
+}
 
 /** Tells, batch by batch in offset order, whether a transactional batch belongs to an aborted transaction. */
 class AbortedBatches {

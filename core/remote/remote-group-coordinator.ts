@@ -1,16 +1,19 @@
 /**
- * A group's coordinator as a remote consumer talks to it: JoinGroup, SyncGroup, Heartbeat,
- * LeaveGroup, OffsetCommit and OffsetFetch as promises with EddyErrors, over the connection to the
- * broker that FindCoordinator names. When the coordinator moved (NOT_COORDINATOR,
- * COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS) it is looked up again and the request
- * repeated, a few times.
+ * A group's coordinator as a remote consumer and its group member reach it (the GroupChannel of
+ * core/group/group-member.ts over the wire): JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+ * OffsetCommit and OffsetFetch as promises with EddyErrors, over the connection to the broker that
+ * FindCoordinator names, and the topic metadata a leader assigns from. When the coordinator moved
+ * (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS) it is looked up again and
+ * the request repeated, a few times.
  *
  * Subscriptions and assignments travel as Kafka's ConsumerProtocolSubscription / Assignment bytes
  * (core/protocol/consumer-protocol.ts), so remote Eddy consumers share groups with any Kafka client.
+ * Members are eager only: the subscription carries no owned partitions.
  */
 import type { TopicPartition } from '../client/types.js';
 import { EddyError, toSafeNumber } from '../errors.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../protocol/consumer-protocol.js';
+import type { FetchedOffset, GroupChannel, MemberCommitRequest, MemberJoinRequest, MemberJoinResult, MemberSyncRequest } from '../group/group-member.js';
 import { COORDINATOR_MOVED, type BrokerLink } from './broker-link.js';
 import { kafkaError } from './remote-errors.js';
 import { groupPartitions } from './remote-admin.js';
@@ -23,22 +26,6 @@ const MAX_COORDINATOR_RETRIES = 5;
 const RETRY_BACKOFF_MS = 100;
 const PROTOCOL_TYPE = 'consumer';
 
-export interface JoinResult {
-  generationId: number;
-  protocolName: string;
-  leader: string;
-  memberId: string;
-  skipAssignment: boolean;
-  /** Every member's subscribed topics (leader only). */
-  members: Array<{ memberId: string; groupInstanceId: string | null; topics: string[]; ownedPartitions: TopicPartition[] }>;
-}
-
-export interface CommittedOffset extends TopicPartition {
-  /** -1 when the group has none for the partition. */
-  offset: number;
-  metadata: string | null;
-}
-
 interface JoinGroupResponse {
   errorCode: number;
   generationId: number;
@@ -49,7 +36,8 @@ interface JoinGroupResponse {
   members: Array<{ memberId: string; groupInstanceId?: string | null; metadata: Buffer | null }>;
 }
 
-interface OffsetFetchResponse {
+/** The OffsetFetch answer (v8+: per group) as the library decodes it. */
+export interface OffsetFetchResponse {
   groups: Array<{
     groupId: string;
     errorCode: number;
@@ -57,20 +45,14 @@ interface OffsetFetchResponse {
   }>;
 }
 
-export class RemoteGroupCoordinator {
+export class RemoteGroupCoordinator implements GroupChannel {
   constructor(private readonly link: BrokerLink, readonly groupId: string) {}
 
   /**
    * JoinGroup with the member's subscription for each assignor name. A new member gets its id
    * (MEMBER_ID_REQUIRED) and joins again with it, as KIP-394 asks.
    */
-  async joinGroup(request: {
-    memberId: string;
-    groupInstanceId: string | null;
-    sessionTimeoutMs: number;
-    rebalanceTimeoutMs: number;
-    protocols: Array<{ name: string; topics: string[] }>;
-  }): Promise<JoinResult> {
+  async joinGroup(request: MemberJoinRequest): Promise<MemberJoinResult> {
     const protocols = request.protocols.map((p) => ({
       name: p.name,
       metadata: encodeSubscription({ version: 0, topics: p.topics, userData: null, ownedPartitions: [], generationId: -1, rackId: null }),
@@ -107,13 +89,7 @@ export class RemoteGroupCoordinator {
   }
 
   /** SyncGroup: the leader sends every member's assignment; every member gets its own. */
-  async syncGroup(request: {
-    generationId: number;
-    memberId: string;
-    groupInstanceId: string | null;
-    protocolName: string;
-    assignments: Array<{ memberId: string; assignment: TopicPartition[] }>;
-  }): Promise<TopicPartition[]> {
+  async syncGroup(request: MemberSyncRequest): Promise<TopicPartition[]> {
     const assignments = request.assignments.map((a) => ({
       memberId: a.memberId,
       assignment: encodeAssignment({ version: 0, assignedPartitions: a.assignment, userData: null }),
@@ -144,12 +120,7 @@ export class RemoteGroupCoordinator {
   }
 
   /** OffsetCommit; generationId -1 and memberId '' commit from outside the group (only while it has no members). */
-  async offsetCommit(request: {
-    generationId: number;
-    memberId: string;
-    groupInstanceId: string | null;
-    offsets: ReadonlyArray<TopicPartition & { offset: number; metadata?: string | null }>;
-  }): Promise<void> {
+  async offsetCommit(request: MemberCommitRequest): Promise<void> {
     if (request.offsets.length === 0) return;
     for (const o of request.offsets) {
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
@@ -178,19 +149,20 @@ export class RemoteGroupCoordinator {
   }
 
   /**
-   * Committed offsets of `partitions` (null: every partition the group has one for). With
-   * `requireStable`, offsets a still-open transaction holds are waited for (KIP-447), so a
-   * read_committed consumer never starts from an offset that transaction is about to replace.
+   * Committed offsets of `partitions`, unfenced (a classic member's OffsetFetch carries no
+   * generation). With `requireStable`, offsets a still-open transaction holds are waited for
+   * (KIP-447), so a read_committed consumer never starts from an offset that transaction is about to
+   * replace.
    */
-  async offsetFetch(partitions: readonly TopicPartition[] | null, requireStable: boolean): Promise<CommittedOffset[]> {
-    const topics = partitions === null ? null : groupPartitions(partitions).map(({ topic, partitions: list }) => ({ name: topic, partitionIndexes: list }));
+  async offsetFetch(partitions: readonly TopicPartition[], _member: unknown, requireStable: boolean): Promise<FetchedOffset[]> {
+    const topics = groupPartitions(partitions).map(({ topic, partitions: list }) => ({ name: topic, partitionIndexes: list }));
     for (let attempt = 0; ; attempt++) {
       const response = await this.call<OffsetFetchResponse>(
         'OffsetFetch',
         [[{ groupId: this.groupId, memberId: null, memberEpoch: -1, topics }], requireStable],
         (r) => r.groups[0]?.errorCode ?? 0,
       );
-      const out: CommittedOffset[] = [];
+      const out: FetchedOffset[] = [];
       let unstable = false;
       for (const group of response.groups) {
         if (group.errorCode === UNSTABLE_OFFSET_COMMIT) unstable = true;
@@ -211,6 +183,16 @@ export class RemoteGroupCoordinator {
       if (attempt >= 600) throw kafkaError(UNSTABLE_OFFSET_COMMIT, null, { group: this.groupId });
       await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS));
     }
+  }
+
+  /** Names of the user topics (what a pattern subscription may match). */
+  async topicNames(): Promise<string[]> {
+    return (await this.link.allTopics()).filter((t) => !t.internal && !t.name.startsWith('__')).map((t) => t.name);
+  }
+
+  /** Partition counts of those of `topics` that exist (fresh metadata). */
+  partitionCounts(topics: readonly string[]): Promise<Map<string, number>> {
+    return this.link.partitionCounts(topics);
   }
 
   private async call<R>(name: string, args: unknown[], errorCode: (response: R) => number): Promise<R> {

@@ -1,9 +1,11 @@
 /**
  * The narrow view of the log that producers and consumers use. The embedded log implements it;
- * keeping clients on this interface is what lets the same clients later run over other backends.
+ * keeping clients on this interface is what lets the same clients run over other backends. A
+ * producer needs less (ProducerLogAccess, at the end), which core/remote/remote-log.ts also offers.
  */
 import type { Clock } from '../clock.js';
 import type { TimestampType } from '../record/record.js';
+import type { Acks } from './types.js';
 
 export interface AppendResult {
   baseOffset: number;
@@ -137,4 +139,31 @@ export interface LogAccess {
   partitionLog(topic: string, partition: number): PartitionLogAccess;
   /** The transaction coordinator (producer ids, transactions). */
   readonly transactions: TransactionAccess;
+}
+
+/**
+ * What a producer (core/client/producer.ts) needs of its backend: a LogAccess, answering at once, or
+ * one over the wire, answering with promises. Everything else of a producer (batching, partitioning,
+ * sequence numbers, retries, the transaction state machine) is written once above it.
+ */
+export interface ProducerLogAccess {
+  readonly clock: Clock;
+  /**
+   * As LogAccess.partitionCount, or a promise of it when the count comes from cluster metadata;
+   * `fresh` asks a backend that caches metadata to look again (a partition may have been added).
+   */
+  partitionCount(topic: string, autoCreate: boolean, fresh?: boolean): number | Promise<number>;
+  partitionLog(topic: string, partition: number): ProducerPartitionAccess;
+  readonly transactions: TransactionAccess;
+}
+
+/** The part of a partition's log a producer writes through. */
+export interface ProducerPartitionAccess {
+  /**
+   * Appends one encoded batch. `acks` is the strongest of its sends: a backend over the wire asks
+   * the broker for it; the embedded log appends (acks 1) and leaves durability to flush().
+   */
+  append(batch: Buffer, acks: Acks): AppendResult | Promise<AppendResult>;
+  /** Resolves once everything appended before the call is durable. */
+  flush(): Promise<void>;
 }

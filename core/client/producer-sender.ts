@@ -1,6 +1,7 @@
 /**
  * The producer's sending half (Kafka's Sender): sealed batches go to their partition's queue and are
- * appended in order, at most `maxInFlight` awaiting their result per partition.
+ * appended in order, at most `maxInFlight` awaiting their result per partition, through the
+ * producer's backend (ProducerLogAccess: the embedded log, or Produce requests over the wire).
  *
  * Idempotence: a batch gets its partition's next sequence number when it is first sent and keeps it
  * on every retry, so the log can tell a retry from new data. A retriable failure (the outcome is
@@ -9,14 +10,17 @@
  * resumes — per-partition order is kept. ERR_OUT_OF_ORDER_SEQUENCE is retriable while an earlier
  * batch of the partition is unresolved (it was refused because that one is missing). A batch the log
  * refused for good (too large, invalid) was not stored: the batches sent after it move down to fill
- * its sequence numbers before they are retried.
+ * its sequence numbers before they are retried. A batch failed with its outcome unknown (retries or
+ * time used up) leaves the log's sequence numbers unknown: as in Kafka (KIP-360), nothing new is sent
+ * until the batches in flight are resolved and a new producer id starts every partition at 0 (a
+ * transactional producer is abort-only by then; its abort starts the next epoch).
  */
 import type { Timer } from '../clock.js';
 import { isEddyError } from '../errors.js';
 import { addSequence } from '../log/producer-state.js';
 import { encodeRecordBatch } from '../record/record-batch.js';
 import type { RecordInput } from '../record/record.js';
-import type { AppendResult, LogAccess, PartitionLogAccess } from './log-access.js';
+import type { AppendResult, ProducerLogAccess, ProducerPartitionAccess } from './log-access.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { Acks, RecordMetadata } from './types.js';
 
@@ -62,6 +66,8 @@ export class ProducerBatch {
   readonly slots: number[] = [];
   bytes = BATCH_OVERHEAD;
   hasNullKeys = false;
+  /** The strongest acks of the sends with a record here ('all' > 1 > 0). */
+  acks: Acks;
   timer: Timer | null = null;
   /** Encoded bytes, once first sent (with its producer id, epoch and sequence). */
   encoded: Buffer | null = null;
@@ -71,7 +77,15 @@ export class ProducerBatch {
   /** Appended or failed for good. */
   resolved = false;
 
-  constructor(readonly topic: string, readonly partition: number, readonly numPartitions: number) {}
+  constructor(readonly topic: string, readonly partition: number, readonly numPartitions: number, acks: Acks) {
+    this.acks = acks;
+  }
+
+  /** Adds a send's acks to the batch's (called only when they differ, which is rare). */
+  addAcks(acks: Acks): void {
+    if (this.acks === 'all' || this.acks === -1) return;
+    this.acks = acks === 'all' || acks === -1 ? 'all' : acks > this.acks ? acks : this.acks;
+  }
 
   get lastSequence(): number {
     return addSequence(this.baseSequence, this.records.length - 1);
@@ -119,13 +133,15 @@ export class PartitionSender {
 
 export interface SenderHooks {
   /** A batch was appended (all its records have offsets). */
-  appended(batch: ProducerBatch, log: PartitionLogAccess, result: AppendResult): void;
+  appended(batch: ProducerBatch, log: ProducerPartitionAccess, result: AppendResult): void;
   /** A batch failed for good. */
   failed(batch: ProducerBatch, err: unknown): void;
   /** Transactions: whether a partition must be added to the transaction before data goes to it. */
   needsAdd(sender: PartitionSender): boolean;
   /** Transactions: asks for the partition to be added; the hook calls `pump` when it is. */
   requestAdd(sender: PartitionSender): void;
+  /** Idempotence: batches wait for a (new) producer id; the hook calls `setProducer` once it has one. */
+  producerIdNeeded(): void;
 }
 
 export interface SenderMetrics {
@@ -139,10 +155,12 @@ export class BatchSender {
   producerEpoch = -1;
   /** False while an idempotent producer waits for its producer id. */
   ready: boolean;
+  /** A batch failed with its outcome unknown: a new producer id is needed before new batches go out. */
+  private sequencesUnknown = false;
   readonly metrics: SenderMetrics = { retries: 0, duplicates: 0 };
 
   constructor(
-    private readonly log: LogAccess,
+    private readonly log: ProducerLogAccess,
     private readonly options: ResolvedProducerOptions<unknown, unknown>,
     private readonly hooks: SenderHooks,
   ) {
@@ -169,14 +187,22 @@ export class BatchSender {
     return out;
   }
 
-  /** Sets the producer id and epoch; every partition's sequence starts again at 0 (a new epoch). */
+  /**
+   * Sets the producer id and epoch for what is sent next (also at the start of every transaction).
+   * A new id or epoch starts every partition's sequence again at 0; the same ones (a coordinator that
+   * keeps the epoch from one transaction to the next) continue them.
+   */
   setProducer(producerId: number, producerEpoch: number): void {
+    const renewed = producerId !== this.producerId || producerEpoch !== this.producerEpoch;
     this.producerId = producerId;
     this.producerEpoch = producerEpoch;
     for (const s of this.allSenders()) {
-      s.nextSequence = 0;
-      s.ackedNext = 0;
-      s.acknowledged = false;
+      if (renewed) {
+        s.nextSequence = 0;
+        s.ackedNext = 0;
+        s.acknowledged = false;
+        s.renumberFrom = -1;
+      }
       s.inTransaction = false;
     }
     this.ready = true;
@@ -190,13 +216,25 @@ export class BatchSender {
     this.pump(s);
   }
 
+  /** Asks for a new producer id once nothing sent under the current one is unresolved. */
+  private renewWhenIdle(): void {
+    for (const s of this.allSenders()) if (s.inflight.size > 0 || s.retrying.length > 0) return;
+    this.sequencesUnknown = false;
+    this.ready = false;
+    this.hooks.producerIdNeeded();
+  }
+
   /** Sends what the partition may send now. Re-entrant calls (from a synchronous result) are no-ops. */
   pump(s: PartitionSender): void {
     if (s.pumping) return;
     s.pumping = true;
     try {
       for (;;) {
-        if (!this.ready || s.backoff !== null || s.adding) return;
+        if (!this.ready) {
+          this.hooks.producerIdNeeded();
+          return;
+        }
+        if (s.backoff !== null || s.adding) return;
         if (s.renumberFrom >= 0) {
           if (s.inflight.size > 0) return;
           this.renumber(s);
@@ -208,6 +246,10 @@ export class BatchSender {
           continue;
         }
         if (s.queue.length === 0 || s.window.length >= (s.acknowledged || !this.options.idempotent ? this.options.maxInFlight : 1)) return;
+        if (this.sequencesUnknown) {
+          this.renewWhenIdle();
+          return;
+        }
         if (this.hooks.needsAdd(s)) {
           this.hooks.requestAdd(s);
           return;
@@ -231,7 +273,7 @@ export class BatchSender {
   }
 
   private attempt(s: PartitionSender, batch: ProducerBatch): void {
-    let log: PartitionLogAccess;
+    let log: ProducerPartitionAccess;
     try {
       log = this.log.partitionLog(batch.topic, batch.partition);
       if (batch.encoded === null) {
@@ -249,7 +291,7 @@ export class BatchSender {
     s.inflight.add(batch);
     let result: AppendResult | Promise<AppendResult>;
     try {
-      result = log.append(batch.encoded);
+      result = log.append(batch.encoded, batch.acks);
     } catch (err) {
       this.settleError(s, batch, err);
       return;
@@ -272,7 +314,7 @@ export class BatchSender {
     if (drop > 0) s.window.splice(0, drop);
   }
 
-  private settleOk(s: PartitionSender, batch: ProducerBatch, log: PartitionLogAccess, result: AppendResult): void {
+  private settleOk(s: PartitionSender, batch: ProducerBatch, log: ProducerPartitionAccess, result: AppendResult): void {
     s.inflight.delete(batch);
     this.resolve(s, batch);
     s.acknowledged = true;
@@ -283,6 +325,7 @@ export class BatchSender {
     }
     this.hooks.appended(batch, log, result);
     this.pump(s);
+    if (this.sequencesUnknown) this.renewWhenIdle();
   }
 
   private settleError(s: PartitionSender, batch: ProducerBatch, err: unknown): void {
@@ -305,10 +348,13 @@ export class BatchSender {
     // A refusal the log gave before storing anything: later batches take over its sequence numbers.
     if (this.options.idempotent && batch.baseSequence >= 0 && isEddyError(err) && !err.retriable) {
       if (s.renumberFrom < 0 || batch.baseSequence < s.renumberFrom) s.renumberFrom = batch.baseSequence;
+    } else if (this.options.idempotent && this.options.transactionalId === null) {
+      this.sequencesUnknown = true;
     }
     this.resolve(s, batch);
     this.hooks.failed(batch, err);
     this.pump(s);
+    if (this.sequencesUnknown) this.renewWhenIdle();
   }
 
   private shouldRetry(s: PartitionSender, batch: ProducerBatch, err: unknown): boolean {
@@ -336,10 +382,5 @@ export class BatchSender {
     const out: ProducerBatch[] = [];
     for (const s of this.allSenders()) out.push(...s.queue.splice(0));
     return out;
-  }
-
-  /** Whether nothing is queued, in flight or waiting for a retry. */
-  idle(): boolean {
-    return this.allSenders().every((s) => s.queue.length === 0 && s.inflight.size === 0 && s.retrying.length === 0);
   }
 }

@@ -1,6 +1,8 @@
 /**
  * The producer: turns `send({ topic, messages })` calls into RecordBatch v2 batches appended to the
- * log, the way Kafka's RecordAccumulator + Sender do, minus the network.
+ * log, the way Kafka's RecordAccumulator + Sender do. One producer for both backends: it sits on a
+ * ProducerLogAccess (core/client/log-access.ts), the embedded log itself or Produce and coordinator
+ * requests over the wire (core/remote/remote-log.ts); what differs between the two lives there.
  *
  * - Each topic-partition has at most one open batch. A record goes to the partition its message
  *   names, else to the one the partitioner picks (murmur2 of the serialized key; sticky for null keys).
@@ -9,11 +11,14 @@
  *   during one turn of the event loop is sealed on the next `setImmediate`, so sends made in the same
  *   tick share batches. Sealed batches are appended by BatchSender (producer-sender.ts) in order per
  *   partition, with retries; offsets follow send order per partition.
+ * - A send is routed (partition count, partitioner) at once when the backend knows the count, as the
+ *   embedded log does; when it has to ask (cluster metadata), the send and every send after it wait
+ *   their turn, so routing still follows send order.
  * - Idempotent by default: the producer gets a producer id from the log's coordinator and numbers its
  *   batches, so a retried batch is never stored twice.
  * - acks 1 resolves after the append; 'all'/-1 also awaits `flush()` (the log group-commits the
- *   fsync); 0 resolves at once with offset -1 and never reports an append error (they are counted in
- *   `metrics().acks0Errors`).
+ *   fsync; over the wire the broker acknowledged per acks already); 0 resolves once routed, with
+ *   offset -1, and never reports an append error (they are counted in `metrics().acks0Errors`).
  * - An append (or encode) failure rejects exactly the sends with a record in that batch. A send whose
  *   input is bad (serde failure, unknown partition, invalid timestamp) is rejected before any of its
  *   records is queued.
@@ -33,7 +38,7 @@
 import { EddyError, isEddyError } from '../errors.js';
 import type { RecordHeader, RecordInput } from '../record/record.js';
 import type { Serde } from '../serdes.js';
-import type { AppendResult, LogAccess, PartitionLogAccess, TransactionIdentity } from './log-access.js';
+import type { AppendResult, ProducerLogAccess, ProducerPartitionAccess, TransactionIdentity } from './log-access.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
 import { toRecordHeaders } from './headers.js';
 import { checkAcks, resolveProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
@@ -82,6 +87,10 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   private unfinished = 0;
   private idleWaiters: Array<() => void> = [];
   private drainScheduled = false;
+  /** The last send still waiting for its partition count (later sends queue behind it), or null. */
+  private routing: Promise<void> | null = null;
+  /** An idempotent producer without a transactionalId is asking for its producer id. */
+  private requestingId = false;
   private closed = false;
   private closing: Promise<void> | null = null;
   private readonly counters = { batchesAppended: 0, recordsAppended: 0, acks0Errors: 0 };
@@ -96,7 +105,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
   private readonly txnCalls = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly log: LogAccess,
+    private readonly log: ProducerLogAccess,
     options: ProducerOptions<K, V> = {},
     private readonly partitioner: Partitioner = new DefaultPartitioner(),
   ) {
@@ -106,13 +115,29 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       failed: (batch, err) => this.failBatch(batch, err),
       needsAdd: (s) => this.options.transactionalId !== null && !s.inTransaction,
       requestAdd: (s) => this.requestAdd(s),
+      producerIdNeeded: () => this.requestProducerId(),
     });
-    if (this.options.idempotent && this.options.transactionalId === null) {
-      log.transactions.initProducerId(null, this.options.transactionTimeoutMs).then(
-        ({ producerId, producerEpoch }) => this.sender.setProducer(producerId, producerEpoch),
-        (err: unknown) => this.failEverything(err),
-      );
-    }
+    this.requestProducerId();
+  }
+
+  /**
+   * Idempotent without a transactionalId: asks the coordinator for a producer id, at the start and
+   * when the sender needs a new one. When that fails, the batches waiting for it fail with the
+   * error, and the next batch asks again.
+   */
+  private requestProducerId(): void {
+    if (!this.options.idempotent || this.options.transactionalId !== null || this.requestingId) return;
+    this.requestingId = true;
+    this.log.transactions.initProducerId(null, this.options.transactionTimeoutMs).then(
+      ({ producerId, producerEpoch }) => {
+        this.requestingId = false;
+        this.sender.setProducer(producerId, producerEpoch);
+      },
+      (err: unknown) => {
+        this.requestingId = false;
+        for (const batch of this.sender.takeQueued()) this.failBatch(batch, err);
+      },
+    );
   }
 
   /**
@@ -126,7 +151,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     if (this.closed) return Promise.reject(new EddyError('ERR_PRODUCER_CLOSED', undefined, { topic: record.topic }));
     let acks: Acks;
     let prepared: PreparedRecord[];
-    let numPartitions: number;
+    let numPartitions: number | Promise<number> | null = null;
     try {
       if (this.options.transactionalId !== null) this.checkCanSend();
       acks = record.acks === undefined ? this.options.acks : checkAcks(record.acks, 'acks');
@@ -140,31 +165,48 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       }
       // Convert and validate first, so a bad message does not auto-create the topic.
       prepared = this.prepare(record.topic, record.messages);
-      numPartitions = this.log.partitionCount(record.topic, true);
-      for (let i = 0; i < prepared.length; i++) {
-        const partition = prepared[i]!.partition;
-        if (partition >= numPartitions) {
-          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${record.topic} has no partition ${partition} (it has ${numPartitions})`, { topic: record.topic, partition, index: i });
-        }
+      if (this.routing === null) {
+        numPartitions = this.log.partitionCount(record.topic, true);
+        if (typeof numPartitions === 'number') checkPartitions(record.topic, prepared, numPartitions);
       }
     } catch (err) {
       return Promise.reject(err);
     }
     const state = new SendState(acks, prepared.length);
-    if (prepared.length === 0) {
-      state.settled = true;
-      return Promise.resolve([]);
-    }
-    for (let i = 0; i < prepared.length; i++) this.enqueue(record.topic, numPartitions, prepared[i]!, state, i);
-    if (acks === 0) {
-      state.settled = true;
-      return Promise.resolve(prepared.map(({ record: r, partition }) => ({ topic: record.topic, partition, offset: -1, timestamp: r.timestamp! })));
-    }
+    if (typeof numPartitions === 'number') this.route(record.topic, numPartitions, prepared, state);
+    else this.routeLater(record.topic, numPartitions, prepared, state);
     return state.promise;
+  }
+
+  /** Adds a send's records to their partitions' open batches; an acks-0 (or empty) send resolves here. */
+  private route(topic: string, numPartitions: number, prepared: PreparedRecord[], state: SendState): void {
+    for (let i = 0; i < prepared.length; i++) this.enqueue(topic, numPartitions, prepared[i]!, state, i);
+    if (state.acks === 0 || prepared.length === 0) {
+      state.settled = true;
+      state.resolve(prepared.map(({ record: r, partition }) => ({ topic, partition, offset: -1, timestamp: r.timestamp! })));
+    }
+  }
+
+  /** Routes a send once its partition count is known and every earlier send is routed. */
+  private routeLater(topic: string, count: Promise<number> | null, prepared: PreparedRecord[], state: SendState): void {
+    const previous = this.routing;
+    const routed = (async () => {
+      if (previous !== null) await previous;
+      let numPartitions = await (count ?? this.log.partitionCount(topic, true));
+      // A count from cached metadata may predate partitions added since: look again before calling one missing.
+      if (prepared.some((p) => p.partition >= numPartitions)) numPartitions = await this.log.partitionCount(topic, true, true);
+      checkPartitions(topic, prepared, numPartitions);
+      this.route(topic, numPartitions, prepared, state);
+    })().catch((err: unknown) => state.fail(err));
+    this.routing = routed;
+    void routed.then(() => {
+      if (this.routing === routed) this.routing = null;
+    });
   }
 
   /** Seals every open batch and waits until every batch sealed so far has completed (or failed). */
   async flush(): Promise<void> {
+    while (this.routing !== null) await this.routing;
     this.sealAll();
     if (this.unfinished === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -257,6 +299,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     if (this.txnState === 'commit-failed') return this.endTransaction(false);
     if (this.txnState !== 'in-transaction' && this.txnState !== 'abortable-error') throw this.stateError('abortTransaction');
     this.txnState = 'aborting';
+    while (this.routing !== null) await this.routing;
     const aborted = new EddyError('ERR_TRANSACTION_ABORTED', 'The transaction was aborted before this record was appended', { transactionalId: this.options.transactionalId });
     this.sealAll();
     for (const batch of this.sender.takeQueued()) this.failBatch(batch, aborted);
@@ -448,9 +491,11 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
       batch = batches[partition];
     }
     if (batch === undefined) {
-      batch = new ProducerBatch(topic, partition, numPartitions);
+      batch = new ProducerBatch(topic, partition, numPartitions, owner.acks);
       batches[partition] = batch;
       this.armLinger(batch);
+    } else if (batch.acks !== owner.acks) {
+      batch.addAcks(owner.acks);
     }
     batch.records.push(record);
     batch.owners.push(owner);
@@ -497,7 +542,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     this.sender.enqueue(batch);
   }
 
-  private onAppended(batch: ProducerBatch, partitionLog: PartitionLogAccess, result: AppendResult): void {
+  private onAppended(batch: ProducerBatch, partitionLog: ProducerPartitionAccess, result: AppendResult): void {
     this.counters.batchesAppended++;
     this.counters.recordsAppended += batch.records.length;
     let needsFsync = false;
@@ -547,11 +592,14 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     if (this.options.transactionalId !== null) this.onTransactionError(err);
     this.batchDone();
   }
+}
 
-  /** The producer id could not be obtained: nothing can be sent. */
-  private failEverything(err: unknown): void {
-    this.closed = true;
-    this.sealAll();
-    for (const batch of this.sender.takeQueued()) this.failBatch(batch, err);
+/** Throws ERR_PARTITION_NOT_FOUND for the first record whose partition the topic does not have. */
+function checkPartitions(topic: string, prepared: readonly PreparedRecord[], numPartitions: number): void {
+  for (let i = 0; i < prepared.length; i++) {
+    const partition = prepared[i]!.partition;
+    if (partition >= numPartitions) {
+      throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${topic} has no partition ${partition} (it has ${numPartitions})`, { topic, partition, index: i });
+    }
   }
 }

@@ -62,6 +62,84 @@ export interface ResetOffsetsResult {
   partitions: Array<TopicPartition & { oldOffset: number | null; newOffset: number }>;
 }
 
+/**
+ * What reset-offsets needs to know and do, from the embedded log or over the wire. Every call may
+ * answer at once or with a promise.
+ */
+export interface OffsetResetAccess {
+  /** Active members of the group (0 when it does not exist). */
+  memberCount(groupId: string): number | Promise<number>;
+  /** The topic's partition count; throws ERR_TOPIC_NOT_FOUND. */
+  partitionCount(topic: string): number | Promise<number>;
+  /** The group's committed offsets of `tps`, by tpKey (missing or null: none). */
+  committed(groupId: string, tps: readonly TopicPartition[]): Map<string, number | null> | Promise<Map<string, number | null>>;
+  /** Log start and end offsets of `tps`, by tpKey. */
+  bounds(tps: readonly TopicPartition[]): Map<string, { start: number; end: number }> | Promise<Map<string, { start: number; end: number }>>;
+  /** Per partition, the first offset with a timestamp >= `timestamp`, or null when there is none. */
+  offsetsForTimestamp(tps: readonly TopicPartition[], timestamp: number): Map<string, number | null> | Promise<Map<string, number | null>>;
+  /** Now, on the clock `duration` specs count back from. */
+  now(): number;
+  /** Commits the new offsets for the group (it has no members). */
+  commit(groupId: string, offsets: ReadonlyArray<TopicPartition & { offset: number }>): Promise<void>;
+}
+
+/**
+ * Reset-offsets (kafka-consumer-groups' --reset-offsets) over either backend: checks the group has
+ * no members and the spec and partitions are valid, computes each partition's new offset (clamped to
+ * the log's bounds), and commits them when `plan.execute` is true.
+ */
+export async function resetGroupOffsets(plan: ResetOffsetsPlan, access: OffsetResetAccess): Promise<ResetOffsetsResult> {
+  const { groupId, spec } = plan;
+  validateGroupId(groupId);
+  const members = await access.memberCount(groupId);
+  if (members > 0) {
+    throw new EddyError('ERR_GROUP_NOT_EMPTY', `Group "${groupId}" has ${members} active member(s); offsets can only be reset while it has none`, { group: groupId });
+  }
+  checkResetOffsetsSpec(spec);
+  const targets: TopicPartition[] = [];
+  for (const { topic, partitions } of plan.topics) {
+    const count = await access.partitionCount(topic);
+    for (const partition of partitions ?? Array.from({ length: count }, (_, i) => i)) {
+      if (!Number.isSafeInteger(partition) || partition < 0 || partition >= count) {
+        throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic "${topic}" has no partition ${partition} (it has ${count})`, { topic, partition });
+      }
+      if (!targets.some((t) => t.topic === topic && t.partition === partition)) targets.push({ topic, partition });
+    }
+  }
+  targets.sort(compareTopicPartitions);
+  const timestamp = spec.type === 'datetime' ? spec.timestamp : spec.type === 'duration' ? access.now() - spec.durationMs : null;
+  const [current, bounds, byTime] = await Promise.all([
+    access.committed(groupId, targets),
+    access.bounds(targets),
+    timestamp === null ? new Map<string, number | null>() : access.offsetsForTimestamp(targets, timestamp),
+  ]);
+  const rows = targets.map((tp) => {
+    const key = tpKey(tp);
+    const { start, end } = bounds.get(key) ?? { start: 0, end: 0 };
+    const oldOffset = current.get(key) ?? null;
+    const clamp = (o: number): number => Math.min(end, Math.max(start, o));
+    let newOffset: number;
+    switch (spec.type) {
+      case 'earliest': newOffset = start; break;
+      case 'latest': newOffset = end; break;
+      case 'offset': newOffset = clamp(spec.offset); break;
+      case 'datetime':
+      case 'duration': newOffset = byTime.get(key) ?? end; break;
+      case 'shift':
+        if (oldOffset === null) {
+          throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot shift ${tp.topic}-${tp.partition}: group "${groupId}" has no committed offset for it`, { group: groupId, ...tp });
+        }
+        newOffset = clamp(oldOffset + spec.shift);
+        break;
+    }
+    return { topic: tp.topic, partition: tp.partition, oldOffset, newOffset };
+  });
+  if (plan.execute === true && rows.length > 0) {
+    await access.commit(groupId, rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.newOffset })));
+  }
+  return { groupId, executed: plan.execute === true, partitions: rows };
+}
+
 export class GroupAdmin {
   constructor(private readonly coordinator: GroupCoordinator, private readonly manager: LogManager, private readonly clock: Clock) {}
 
@@ -100,61 +178,24 @@ export class GroupAdmin {
     return this.coordinator.deleteGroup(groupId);
   }
 
-  async resetOffsets(plan: ResetOffsetsPlan): Promise<ResetOffsetsResult> {
-    const { groupId, spec } = plan;
-    validateGroupId(groupId);
-    const members = this.coordinator.memberCount(groupId);
-    if (members > 0) {
-      throw new EddyError('ERR_GROUP_NOT_EMPTY', `Group "${groupId}" has ${members} active member(s); offsets can only be reset while it has none`, { group: groupId });
-    }
-    checkSpec(spec);
-    const targets: TopicPartition[] = [];
-    for (const { topic, partitions } of plan.topics) {
-      const count = this.manager.partitionCount(topic); // ERR_TOPIC_NOT_FOUND
-      for (const partition of partitions ?? Array.from({ length: count }, (_, i) => i)) {
-        if (!Number.isSafeInteger(partition) || partition < 0 || partition >= count) {
-          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic "${topic}" has no partition ${partition} (it has ${count})`, { topic, partition });
-        }
-        if (!targets.some((t) => t.topic === topic && t.partition === partition)) targets.push({ topic, partition });
-      }
-    }
-    targets.sort(compareTopicPartitions);
-    const current = new Map(this.coordinator.offsetFetch({ groupId, partitions: targets }).map((c) => [tpKey(c), c.offset < 0 ? null : c.offset]));
-    const rows = targets.map((tp) => {
-      const log = this.manager.log(tp.topic, tp.partition);
-      const start = log.logStartOffset();
-      const end = log.logEndOffset();
-      const oldOffset = current.get(tpKey(tp)) ?? null;
-      const clamp = (o: number): number => Math.min(end, Math.max(start, o));
-      let newOffset: number;
-      switch (spec.type) {
-        case 'earliest': newOffset = start; break;
-        case 'latest': newOffset = end; break;
-        case 'offset': newOffset = clamp(spec.offset); break;
-        case 'datetime': newOffset = log.offsetForTimestamp(spec.timestamp) ?? end; break;
-        case 'duration': newOffset = log.offsetForTimestamp(this.clock.now() - spec.durationMs) ?? end; break;
-        case 'shift':
-          if (oldOffset === null) {
-            throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot shift ${tp.topic}-${tp.partition}: group "${groupId}" has no committed offset for it`, { group: groupId, ...tp });
-          }
-          newOffset = clamp(oldOffset + spec.shift);
-          break;
-      }
-      return { topic: tp.topic, partition: tp.partition, oldOffset, newOffset };
+  resetOffsets(plan: ResetOffsetsPlan): Promise<ResetOffsetsResult> {
+    return resetGroupOffsets(plan, {
+      memberCount: (groupId) => this.coordinator.memberCount(groupId),
+      partitionCount: (topic) => this.manager.partitionCount(topic), // ERR_TOPIC_NOT_FOUND
+      committed: (groupId, tps) => new Map(this.coordinator.offsetFetch({ groupId, partitions: [...tps] }).map((c) => [tpKey(c), c.offset < 0 ? null : c.offset])),
+      bounds: (tps) => new Map(tps.map((tp) => {
+        const log = this.manager.log(tp.topic, tp.partition);
+        return [tpKey(tp), { start: log.logStartOffset(), end: log.logEndOffset() }];
+      })),
+      offsetsForTimestamp: (tps, timestamp) => new Map(tps.map((tp) => [tpKey(tp), this.manager.log(tp.topic, tp.partition).offsetForTimestamp(timestamp)])),
+      now: () => this.clock.now(),
+      commit: (groupId, offsets) => this.coordinator.offsetCommit({ groupId, generationId: -1, memberId: '', offsets: [...offsets] }),
     });
-    if (plan.execute === true && rows.length > 0) {
-      await this.coordinator.offsetCommit({
-        groupId,
-        generationId: -1,
-        memberId: '',
-        offsets: rows.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.newOffset })),
-      });
-    }
-    return { groupId, executed: plan.execute === true, partitions: rows };
   }
 }
 
-function checkSpec(spec: ResetOffsetsSpec): void {
+/** Refuses a malformed reset-offsets spec with ERR_CONFIG_INVALID (shared by the embedded and remote admins). */
+export function checkResetOffsetsSpec(spec: ResetOffsetsSpec): void {
   const bad = (why: string): EddyError => new EddyError('ERR_CONFIG_INVALID', `Invalid reset-offsets spec: ${why}`, { value: spec });
   switch (spec?.type) {
     case 'earliest':

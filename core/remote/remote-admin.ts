@@ -17,9 +17,9 @@
 import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 import type { CreateTopicOptions, TopicPartition } from '../client/types.js';
 import type { EddyAdmin, EddyTopicDescription } from '../client/interfaces.js';
-import { EddyError, toSafeNumber } from '../errors.js';
+import { EddyError, isEddyError, toSafeNumber } from '../errors.js';
 import { compareTopicPartitions, tpKey } from '../group/assignors/assignor.js';
-import type { GroupListing, GroupOffsetsDescription, GroupPartitionLag, ResetOffsetsPlan, ResetOffsetsResult, ResetOffsetsSpec } from '../group/group-admin.js';
+import { resetGroupOffsets, type GroupListing, type GroupOffsetsDescription, type GroupPartitionLag, type ResetOffsetsPlan, type ResetOffsetsResult } from '../group/group-admin.js';
 import { validateGroupId } from '../group/group-coordinator.js';
 import type { GroupMemberDescription, GroupState } from '../group/protocol.js';
 import { validateTopicNameSyntax } from '../log/topic-name.js';
@@ -27,6 +27,7 @@ import { decodeAssignment } from '../protocol/consumer-protocol.js';
 import { COORDINATOR_MOVED, type BrokerLink } from './broker-link.js';
 import { EARLIEST, LATEST, listOffsets } from './list-offsets.js';
 import { kafkaError } from './remote-errors.js';
+import type { OffsetFetchResponse } from './remote-group-coordinator.js';
 
 interface ErrorItem {
   errorCode: number;
@@ -44,13 +45,6 @@ interface DescribeGroupsResponse {
   }>;
 }
 
-interface OffsetFetchResponse {
-  groups: Array<{
-    groupId: string;
-    errorCode: number;
-    topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; metadata: string | null; errorCode: number }> }>;
-  }>;
-}
 
 interface OffsetCommitResponse {
   topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; errorCode: number }> }>;
@@ -66,8 +60,6 @@ export class RemoteAdmin implements EddyAdmin {
   constructor(
     private readonly link: BrokerLink,
     private readonly requestTimeoutMs: number,
-    /** Told when this admin changed topics, so clients drop cached partition counts. */
-    private readonly onTopicsChanged: (topics: readonly string[]) => void,
   ) {}
 
   // ── Topics ─────────────────────────────────────────────────────────────────────────────────────
@@ -182,9 +174,9 @@ export class RemoteAdmin implements EddyAdmin {
     this.changed([name]);
   }
 
+  /** Drops the topics' cached metadata, which every client of this connection reads partition counts from. */
   private changed(topics: readonly string[]): void {
     this.link.forgetTopics(topics);
-    this.onTopicsChanged(topics);
   }
 
   // ── Consumer groups ────────────────────────────────────────────────────────────────────────────
@@ -308,75 +300,42 @@ export class RemoteAdmin implements EddyAdmin {
    * @example
    * await eddy.admin.resetOffsets({ groupId: 'billing', topics: [{ topic: 'orders' }], spec: { type: 'earliest' }, execute: true });
    */
-  async resetOffsets(plan: ResetOffsetsPlan): Promise<ResetOffsetsResult> {
-    const { groupId, spec } = plan;
-    validateGroupId(groupId);
-    let members = 0;
-    try {
-      members = (await this.describeOne(groupId)).members.length;
-    } catch (err) {
-      if (!(err instanceof EddyError) || err.code !== 'ERR_GROUP_NOT_FOUND') throw err;
-    }
-    if (members > 0) {
-      throw new EddyError('ERR_GROUP_NOT_EMPTY', `Group "${groupId}" has ${members} active member(s); offsets can only be reset while it has none`, { group: groupId });
-    }
-    checkSpec(spec);
-    const targets: TopicPartition[] = [];
-    for (const { topic, partitions } of plan.topics) {
-      const count = (await this.link.topic(topic, { fresh: true })).partitions.length;
-      for (const partition of partitions ?? Array.from({ length: count }, (_, i) => i)) {
-        if (!Number.isSafeInteger(partition) || partition < 0 || partition >= count) {
-          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic "${topic}" has no partition ${partition} (it has ${count})`, { topic, partition });
+  resetOffsets(plan: ResetOffsetsPlan): Promise<ResetOffsetsResult> {
+    return resetGroupOffsets(plan, {
+      memberCount: async (groupId) => {
+        try {
+          return (await this.describeOne(groupId)).members.length;
+        } catch (err) {
+          if (isEddyError(err, 'ERR_GROUP_NOT_FOUND')) return 0;
+          throw err;
         }
-        if (!targets.some((t) => t.topic === topic && t.partition === partition)) targets.push({ topic, partition });
-      }
-    }
-    targets.sort(compareTopicPartitions);
-    const current = await this.committedOffsets(groupId, targets);
-    const [starts, ends, byTime] = await Promise.all([
-      listOffsets(this.link, targets.map((tp) => ({ ...tp, timestamp: EARLIEST })), 'read_uncommitted'),
-      listOffsets(this.link, targets.map((tp) => ({ ...tp, timestamp: LATEST })), 'read_uncommitted'),
-      spec.type === 'datetime' || spec.type === 'duration'
-        ? listOffsets(this.link, targets.map((tp) => ({ ...tp, timestamp: spec.type === 'datetime' ? spec.timestamp : Date.now() - spec.durationMs })), 'read_uncommitted')
-        : Promise.resolve(new Map<string, number | null>()),
-    ]);
-    const rows = targets.map((tp) => {
-      const key = tpKey(tp);
-      const start = starts.get(key) ?? 0;
-      const end = ends.get(key) ?? 0;
-      const oldOffset = current.get(key)?.offset ?? null;
-      const clamp = (o: number): number => Math.min(end, Math.max(start, o));
-      let newOffset: number;
-      switch (spec.type) {
-        case 'earliest': newOffset = start; break;
-        case 'latest': newOffset = end; break;
-        case 'offset': newOffset = clamp(spec.offset); break;
-        case 'datetime':
-        case 'duration': newOffset = byTime.get(key) ?? end; break;
-        case 'shift':
-          if (oldOffset === null) {
-            throw new EddyError('ERR_OFFSET_OUT_OF_RANGE', `Cannot shift ${tp.topic}-${tp.partition}: group "${groupId}" has no committed offset for it`, { group: groupId, ...tp });
-          }
-          newOffset = clamp(oldOffset + spec.shift);
-          break;
-      }
-      return { topic: tp.topic, partition: tp.partition, oldOffset, newOffset };
+      },
+      partitionCount: async (topic) => (await this.link.topic(topic, { fresh: true })).partitions.length,
+      committed: async (groupId, tps) => new Map([...(await this.committedOffsets(groupId, tps))].map(([key, c]) => [key, c.offset])),
+      bounds: async (tps) => {
+        const [starts, ends] = await Promise.all([
+          listOffsets(this.link, tps.map((tp) => ({ ...tp, timestamp: EARLIEST })), 'read_uncommitted'),
+          listOffsets(this.link, tps.map((tp) => ({ ...tp, timestamp: LATEST })), 'read_uncommitted'),
+        ]);
+        return new Map(tps.map((tp) => [tpKey(tp), { start: starts.get(tpKey(tp)) ?? 0, end: ends.get(tpKey(tp)) ?? 0 }]));
+      },
+      offsetsForTimestamp: (tps, timestamp) => listOffsets(this.link, tps.map((tp) => ({ ...tp, timestamp })), 'read_uncommitted'),
+      now: () => Date.now(),
+      commit: async (groupId, offsets) => {
+        const topics = groupPartitions(offsets).map(({ topic }) => ({
+          name: topic,
+          partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: '' })),
+        }));
+        const response = await this.onCoordinator(
+          groupId,
+          (c) => this.link.request<OffsetCommitResponse>('OffsetCommit', c, groupId, -1, '', null, topics),
+          (r) => r.topics[0]?.partitions[0]?.errorCode ?? 0,
+        );
+        for (const t of response.topics) {
+          for (const p of t.partitions) if (p.errorCode !== 0) throw kafkaError(p.errorCode, null, { group: groupId, topic: t.name, partition: p.partitionIndex });
+        }
+      },
     });
-    if (plan.execute === true && rows.length > 0) {
-      const topics = groupPartitions(rows).map(({ topic }) => ({
-        name: topic,
-        partitions: rows.filter((r) => r.topic === topic).map((r) => ({ partitionIndex: r.partition, committedOffset: BigInt(r.newOffset), committedLeaderEpoch: -1, committedMetadata: '' })),
-      }));
-      const response = await this.onCoordinator(
-        groupId,
-        (c) => this.link.request<OffsetCommitResponse>('OffsetCommit', c, groupId, -1, '', null, topics),
-        (r) => r.topics[0]?.partitions[0]?.errorCode ?? 0,
-      );
-      for (const t of response.topics) {
-        for (const p of t.partitions) if (p.errorCode !== 0) throw kafkaError(p.errorCode, null, { group: groupId, topic: t.name, partition: p.partitionIndex });
-      }
-    }
-    return { groupId, executed: plan.execute === true, partitions: rows };
   }
 
   /** Runs a group request on the group's coordinator, looking the coordinator up again when it moved. */
@@ -406,25 +365,3 @@ export function groupPartitions(tps: readonly TopicPartition[]): Array<{ topic: 
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
-function checkSpec(spec: ResetOffsetsSpec): void {
-  const bad = (why: string): EddyError => new EddyError('ERR_CONFIG_INVALID', `Invalid reset-offsets spec: ${why}`, { value: spec });
-  switch (spec?.type) {
-    case 'earliest':
-    case 'latest':
-      return;
-    case 'offset':
-      if (!Number.isSafeInteger(spec.offset) || spec.offset < 0) throw bad('offset must be an integer >= 0');
-      return;
-    case 'datetime':
-      if (!Number.isSafeInteger(spec.timestamp)) throw bad('timestamp must be an integer (ms since the epoch)');
-      return;
-    case 'duration':
-      if (!Number.isSafeInteger(spec.durationMs) || spec.durationMs < 0) throw bad('durationMs must be an integer >= 0');
-      return;
-    case 'shift':
-      if (!Number.isSafeInteger(spec.shift)) throw bad('shift must be an integer');
-      return;
-    default:
-      throw bad('unknown type');
-  }
-}

@@ -18,8 +18,9 @@
  *   Kafka's Java client); assign() of a missing topic fails at the next poll, not at once.
  * - The network is a new source of failure: an unreachable broker or a lost connection is a
  *   retriable EddyError (the outcome of the call is unknown), raised from the call that needed it.
- * - Producer: one Produce request in flight (maxInFlight is effectively 1); deliveryTimeoutMs has no
- *   equivalent; RecordMetadata.timestamp is the create time; metrics().retries/duplicates stay 0.
+ * - Producer: partition counts come from cached metadata; retries are bounded by
+ *   `Eddy.connect({ retries })`; acks go to the broker (no separate fsync); `metrics().duplicates`
+ *   stays 0; transactions use Kafka's transaction protocol v1 (remote-transactions.ts).
  * - Consumer groups: eager rebalancing only (range, roundrobin); no cooperative-sticky.
  * - Admin: no bytes/segments in topic descriptions, no generation in group descriptions, and nothing
  *   that touches the log directly (compactTopic, runRetention, cleanerMetrics, partitionLog).
@@ -51,13 +52,10 @@ import { connectionOptions, resolveRemoteEddyOptions, type RemoteEddyOptions, ty
 export class RemoteEddy implements EddyClient {
   readonly admin: RemoteAdmin;
   private readonly clients = new Set<{ close(): Promise<void> }>();
-  private readonly producers = new Set<RemoteProducer<never, never>>();
   private closed = false;
 
   private constructor(readonly options: ResolvedRemoteEddyOptions, private readonly link: BrokerLink) {
-    this.admin = new RemoteAdmin(link, options.requestTimeoutMs, () => {
-      for (const producer of this.producers) producer.forgetMetadata();
-    });
+    this.admin = new RemoteAdmin(link, options.requestTimeoutMs);
   }
 
   /**
@@ -92,8 +90,7 @@ export class RemoteEddy implements EddyClient {
   producer<K = Buffer | string | null, V = Buffer | string | null>(options: ProducerOptions<K, V> = {}): RemoteProducer<K, V> {
     this.checkOpen();
     const producer = new RemoteProducer<K, V>(this.link, this.options, options);
-    this.producers.add(producer as unknown as RemoteProducer<never, never>);
-    this.track(producer, () => this.producers.delete(producer as unknown as RemoteProducer<never, never>));
+    this.track(producer);
     return producer;
   }
 
@@ -101,16 +98,15 @@ export class RemoteEddy implements EddyClient {
   consumer<K = Buffer | null, V = Buffer | null>(options: ConsumerOptions<K, V> = {}): RemoteConsumer<K, V> {
     this.checkOpen();
     const consumer = new RemoteConsumer<K, V>(this.options, options);
-    this.track(consumer, () => undefined);
+    this.track(consumer);
     return consumer;
   }
 
-  private track(client: { close(): Promise<void> }, onClose: () => void): void {
+  private track(client: { close(): Promise<void> }): void {
     this.clients.add(client);
     const close = client.close.bind(client);
     client.close = async () => {
       this.clients.delete(client);
-      onClose();
       await close();
     };
   }

@@ -1,10 +1,12 @@
 import test from 'ava';
 import { Eddy } from '../../../core/eddy.js';
+import type { LogAccess, ProducerLogAccess } from '../../../core/client/log-access.js';
 import { Producer } from '../../../core/client/producer.js';
-import { isEddyError } from '../../../core/errors.js';
+import { EddyError, isEddyError } from '../../../core/errors.js';
 import { flakyLog, seededRandom } from '../../helpers/flaky-log.js';
 import { readAll } from '../../helpers/read-all.js';
 import { tempDir, uniqueTopic } from '../../helpers/temp-dir.js';
+import { nextTurn } from '../../helpers/wait-for.js';
 
 test('retry storm: lost requests and acknowledgements with 5 batches in flight give no duplicates, no gaps and send order', async (t) => {
   const eddy = await Eddy.open({ dataDir: tempDir(t) });
@@ -83,4 +85,81 @@ test('idempotence is on by default and off when acks 0 or 1 is asked for', async
   await third.send({ topic, messages: [{ value: 'z' }] });
   t.false(ids.has(third.producerIdAndEpoch.producerId));
   await reopened.close();
+});
+
+/**
+ * A backend in front of the real log whose next append request is lost, or whose first producer id
+ * request is held until the test fails it.
+ */
+function lossy(inner: LogAccess): { access: ProducerLogAccess; loseNextAppend(): void; holdFirstIdRequest(): () => void } {
+  const lost = (what: string): EddyError => new EddyError('ERR_REQUEST_TIMED_OUT', `simulated: ${what} lost`);
+  let loseAppend = false;
+  let heldIdRequest: Promise<never> | null = null;
+  const access: ProducerLogAccess = {
+    clock: inner.clock,
+    partitionCount: (topic, autoCreate) => inner.partitionCount(topic, autoCreate),
+    partitionLog: (topic, partition) => {
+      const log = inner.partitionLog(topic, partition);
+      return {
+        flush: () => log.flush(),
+        append: (batch) => {
+          if (!loseAppend) return log.append(batch);
+          loseAppend = false;
+          throw lost('append request');
+        },
+      };
+    },
+    transactions: {
+      ...inner.transactions,
+      initProducerId: (transactionalId, timeoutMs) => {
+        if (heldIdRequest === null) return inner.transactions.initProducerId(transactionalId, timeoutMs);
+        const held = heldIdRequest;
+        heldIdRequest = null;
+        return held;
+      },
+    },
+  };
+  const holdFirstIdRequest = (): (() => void) => {
+    let fail!: () => void;
+    heldIdRequest = new Promise<never>((_, reject) => (fail = () => reject(lost('producer id request'))));
+    return fail;
+  };
+  return { access, loseNextAppend: () => (loseAppend = true), holdFirstIdRequest };
+}
+
+test('a batch whose outcome stays unknown gets the producer a new id, so later batches are not refused as out of order (KIP-360)', async (t) => {
+  const eddy = await Eddy.open({ dataDir: tempDir(t) });
+  t.teardown(() => eddy.close());
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { partitions: 1 });
+  const backend = lossy(eddy.logAccess);
+  const producer = new Producer<string, string>(backend.access, { retries: 0 });
+  await producer.send({ topic, messages: [{ value: 'a' }] });
+  const first = producer.producerIdAndEpoch;
+  backend.loseNextAppend();
+  t.true(isEddyError(await t.throwsAsync(producer.send({ topic, messages: [{ value: 'b' }] })), 'ERR_REQUEST_TIMED_OUT'));
+  // Under the old id the log would expect b's sequence number next and refuse c's.
+  await producer.send({ topic, messages: [{ value: 'c' }] });
+  t.not(producer.producerIdAndEpoch.producerId, first.producerId);
+  await producer.close();
+  t.deepEqual(readAll(eddy.partitionLog(topic, 0)).map((r) => r.value?.toString()), ['a', 'c']);
+});
+
+test('when the producer id cannot be obtained, the sends waiting for it fail and the next send asks again', async (t) => {
+  const eddy = await Eddy.open({ dataDir: tempDir(t) });
+  t.teardown(() => eddy.close());
+  const topic = uniqueTopic();
+  await eddy.admin.createTopic(topic, { partitions: 1 });
+  const backend = lossy(eddy.logAccess);
+  const failIdRequest = backend.holdFirstIdRequest();
+  const producer = new Producer<string, string>(backend.access);
+  const waiting = producer.send({ topic, messages: [{ value: 'a' }] });
+  await nextTurn(); // the batch is sealed and waits for the id
+  failIdRequest();
+  t.true(isEddyError(await t.throwsAsync(waiting), 'ERR_REQUEST_TIMED_OUT'));
+  t.is(producer.producerIdAndEpoch.producerId, -1);
+  const [meta] = await producer.send({ topic, messages: [{ value: 'b' }] });
+  t.is(meta!.offset, 0);
+  t.true(producer.producerIdAndEpoch.producerId >= 0);
+  await producer.close();
 });

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { DefaultPartitioner, partitionForKey } from '../../../core/client/partitioner.js';
+import type { ProducerLogAccess } from '../../../core/client/log-access.js';
 import { DEFAULT_PRODUCER_OPTIONS, Producer, resolveProducerOptions } from '../../../core/client/producer.js';
 import { ManualClock } from '../../../core/clock.js';
 import { EddyError, isEddyError } from '../../../core/errors.js';
@@ -354,4 +355,41 @@ test('a bad acks on one send is a coded error', async (t) => {
   const err = await t.throwsAsync(new Producer(log).send({ topic, messages: [{ value: 'a' }], acks: 2 as never }));
   t.true(isEddyError(err, 'ERR_CONFIG_INVALID'));
   t.true(isEddyError(await t.throwsAsync(new Producer(log).send(null as never)), 'ERR_RECORD_INVALID'));
+});
+
+/** The log behind a backend that answers partition counts from (possibly stale) metadata, as one over the wire does. */
+function withMetadata(log: MemoryLog, staleCount: number): { access: ProducerLogAccess; lookups: boolean[] } {
+  const lookups: boolean[] = [];
+  const access: ProducerLogAccess = {
+    clock: log.clock,
+    transactions: log.transactions,
+    partitionLog: (topic, partition) => log.partitionLog(topic, partition),
+    partitionCount: (topic, autoCreate, fresh = false) => {
+      lookups.push(fresh);
+      return Promise.resolve(fresh ? log.partitionCount(topic, autoCreate) : staleCount);
+    },
+  };
+  return { access, lookups };
+}
+
+test('partition counts that come as promises: sends keep their order and share batches; a missing partition is looked up afresh', async (t) => {
+  const { log, topic } = setup(2);
+  const { access, lookups } = withMetadata(log, 1);
+  const producer = new Producer(access, { acks: 1 });
+  const results = await Promise.all(['a', 'b', 'c'].map((value) => producer.send({ topic, messages: [{ value, partition: 0 }] })));
+  t.deepEqual(results.map((r) => r[0]!.offset), [0, 1, 2]);
+  t.is(log.appendCount(topic), 1, 'routed in the same turn, so one batch');
+  t.deepEqual(lookups, [false, false, false]);
+
+  const [onSecond] = await producer.send({ topic, messages: [{ value: 'd', partition: 1 }] });
+  t.is(onSecond!.partition, 1, 'the stale count (1) was checked again');
+  t.deepEqual(lookups.slice(3), [false, true]);
+  const missing = await t.throwsAsync(producer.send({ topic, messages: [{ value: 'e', partition: 2 }] }));
+  t.true(isEddyError(missing, 'ERR_PARTITION_NOT_FOUND'), String(missing));
+
+  const acks0 = new Producer(access, { acks: 0 });
+  const [zero] = await acks0.send({ topic, messages: [{ value: 'f', partition: 0 }] });
+  t.is(zero!.offset, -1, 'acks 0 resolves once routed');
+  await acks0.flush();
+  t.deepEqual(values(log, topic), ['a', 'b', 'c', 'f']);
 });

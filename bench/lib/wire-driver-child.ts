@@ -18,12 +18,10 @@
  *
  * Prints one JSON line: `{ "seconds": s }`, from the connection being established to the last answer.
  */
-import net from 'node:net';
-import { encodeRequest, FrameDecoder, responseHeaderVersion } from '../../core/protocol/frame.js';
 import { API_KEYS } from '../../core/protocol/api-keys.js';
-import { API_MESSAGES, ResponseHeader } from '../../core/protocol/messages/index.js';
-import { Reader } from '../../core/protocol/primitives.js';
-import { decode, type StructValue } from '../../core/protocol/schema.js';
+import { encodeRequest } from '../../core/protocol/frame.js';
+import type { StructValue } from '../../core/protocol/schema.js';
+import { connectWire, type WireClient } from '../../core/protocol/wire-client.js';
 import { batchesIn, encodeRecordBatch } from '../../core/record/record-batch.js';
 
 const BATCH_BYTES = 1_000_000;
@@ -33,53 +31,6 @@ const MAX_IN_FLIGHT = 5;
 const PARTITION_MAX_BYTES = 1 << 20;
 const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 12;
-
-interface Connection {
-  /** Sends one request; resolves with the decoded response body. */
-  request(apiKey: number, apiVersion: number, frame: Buffer): Promise<StructValue>;
-  close(): void;
-}
-
-async function connect(port: number): Promise<Connection> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const frames = new FrameDecoder({ socketRequestMaxBytes: 0x7fffffff });
-  const waiting = new Map<number, { apiKey: number; apiVersion: number; resolve: (body: StructValue) => void; reject: (err: Error) => void }>();
-  socket.on('error', (err) => {
-    for (const w of waiting.values()) w.reject(err);
-    waiting.clear();
-  });
-  socket.on('data', (chunk: Buffer) => {
-    for (const frame of frames.push(chunk)) {
-      const correlationId = frame.readInt32BE(0);
-      const w = waiting.get(correlationId);
-      if (w === undefined) continue;
-      waiting.delete(correlationId);
-      const { response } = API_MESSAGES.get(w.apiKey)!;
-      const reader = new Reader(frame);
-      decode(ResponseHeader, responseHeaderVersion(response, w.apiVersion), reader);
-      w.resolve(decode(response, w.apiVersion, reader));
-    }
-  });
-  let nextCorrelation = 1;
-  return {
-    request(apiKey, apiVersion, frame) {
-      const correlationId = nextCorrelation++;
-      // The correlation id sits after the size prefix, API key and version: patched in place, so a
-      // pre-encoded request is sent as it is.
-      frame.writeInt32BE(correlationId, 8);
-      return new Promise((resolve, reject) => {
-        waiting.set(correlationId, { apiKey, apiVersion, resolve, reject });
-        socket.write(frame);
-      });
-    },
-    close: () => socket.destroy(),
-  };
-}
 
 function produceRequest(topic: string, partition: number, batch: Buffer): Buffer {
   return encodeRequest({ apiKey: API_KEYS.Produce, apiVersion: PRODUCE_VERSION, correlationId: 0, clientId: 'eddy-bench' }, {
@@ -103,12 +54,12 @@ function produceRequests(topic: string, partitions: number, records: number, val
   return frames;
 }
 
-async function produce(connection: Connection, topic: string, frames: readonly Buffer[]): Promise<void> {
+async function produce(connection: WireClient, topic: string, frames: readonly Buffer[]): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < frames.length) {
       const frame = frames[next++]!;
-      const body = await connection.request(API_KEYS.Produce, PRODUCE_VERSION, frame);
+      const body = await connection.requestFrame(API_KEYS.Produce, PRODUCE_VERSION, frame);
       for (const t of body.responses as StructValue[]) {
         for (const p of t.partitionResponses as StructValue[]) {
           if (p.errorCode !== 0) throw new Error(`Produce to ${topic}-${String(p.index)} failed with error code ${String(p.errorCode)}`);
@@ -119,7 +70,7 @@ async function produce(connection: Connection, topic: string, frames: readonly B
   await Promise.all(Array.from({ length: MAX_IN_FLIGHT }, worker));
 }
 
-async function fetch(connection: Connection, topic: string, partitions: number, records: number): Promise<void> {
+async function fetch(connection: WireClient, topic: string, partitions: number, records: number): Promise<void> {
   const offsets = new Array<number>(partitions).fill(0);
   let fetched = 0;
   while (fetched < records) {
@@ -138,7 +89,7 @@ async function fetch(connection: Connection, topic: string, partitions: number, 
       forgottenTopicsData: [],
       rackId: '',
     });
-    const body = await connection.request(API_KEYS.Fetch, FETCH_VERSION, frame);
+    const body = await connection.requestFrame(API_KEYS.Fetch, FETCH_VERSION, frame);
     for (const t of body.responses as StructValue[]) {
       for (const p of t.partitions as StructValue[]) {
         if (p.errorCode !== 0) throw new Error(`Fetch of ${topic}-${String(p.partitionIndex)} failed with error code ${String(p.errorCode)}`);
@@ -160,7 +111,7 @@ async function main(): Promise<void> {
   const [mode, port, topic, partitions, records, valueBytes] = process.argv.slice(2);
   if (mode !== 'produce' && mode !== 'fetch') throw new Error(`unknown mode ${String(mode)}`);
   const frames = mode === 'produce' ? produceRequests(topic!, Number(partitions), Number(records), Number(valueBytes)) : [];
-  const connection = await connect(Number(port));
+  const connection = await connectWire({ port: Number(port) });
   const start = process.hrtime.bigint();
   try {
     if (mode === 'produce') await produce(connection, topic!, frames);

@@ -31,3 +31,4 @@ export {
   type Value,
   type VersionRange,
 } from './schema.js';
+export { connectWire, type WireClient } from './wire-client.js';

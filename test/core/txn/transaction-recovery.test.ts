@@ -70,14 +70,20 @@ test('PrepareCommit at the crash: reopening writes the commit markers everywhere
   t.deepEqual([committed(again, 0), committed(again, 1)], [1, 1]);
 });
 
-test('Ongoing at the crash: it stays open and its producer goes on and commits it (a restarted broker keeps transactions)', async (t) => {
-  const { eddy, dataDir, txn, clock } = await setup(t);
+/** An ongoing transaction holding a record of a-1 and the group's offset for it. */
+async function openWithOffsets(eddy: Eddy, txn: Eddy['logAccess']['transactions']) {
   const ids = await txn.initProducerId(TID, 60_000);
   const me = { transactionalId: TID, ...ids };
   await txn.addPartitionsToTxn(me, [{ topic: 'a', partition: 1 }]);
   await txn.addOffsetsToTxn(me, GROUP);
   appendTxn(eddy, 'a', 1, ids.producerId, ids.producerEpoch, 0);
   await txn.txnOffsetCommit(me, GROUP, [{ topic: 'a', partition: 1, offset: 1 }]);
+  return { ids, me };
+}
+
+test('Ongoing at the crash: it stays open and its producer goes on and commits it (a restarted broker keeps transactions)', async (t) => {
+  const { eddy, dataDir, txn, clock } = await setup(t);
+  const { ids, me } = await openWithOffsets(eddy, txn);
   t.false(stable(eddy, 'a', 1));
 
   const reopened = await openEddy(t, crashCopy(t, dataDir), { clock });
@@ -99,12 +105,7 @@ test('Ongoing at the crash: it stays open and its producer goes on and commits i
 
 test('Ongoing at the crash and abandoned: the timeout timer aborts it with a bumped epoch and fences the old producer', async (t) => {
   const { eddy, dataDir, txn, clock } = await setup(t);
-  const ids = await txn.initProducerId(TID, 60_000);
-  const me = { transactionalId: TID, ...ids };
-  await txn.addPartitionsToTxn(me, [{ topic: 'a', partition: 1 }]);
-  await txn.addOffsetsToTxn(me, GROUP);
-  appendTxn(eddy, 'a', 1, ids.producerId, ids.producerEpoch, 0);
-  await txn.txnOffsetCommit(me, GROUP, [{ topic: 'a', partition: 1, offset: 1 }]);
+  const { ids, me } = await openWithOffsets(eddy, txn);
 
   const reopened = await openEddy(t, crashCopy(t, dataDir), { clock, config: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 1_000 } });
   t.is(reopened.transactionCoordinator.recovery.resumed, 1);

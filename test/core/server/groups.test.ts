@@ -136,7 +136,7 @@ test('v9 member: MEMBER_ID_REQUIRED, join as leader, sync its assignment bytes, 
   const group = (described.groups as StructValue[])[0]!;
   t.like(group, { errorCode: 0, groupId: 'g1', groupState: 'Stable', protocolType: 'consumer', protocolData: 'range' });
   const member = (group.members as StructValue[])[0]!;
-  t.like(member, { memberId: join.memberId, clientId: 'eddy-test', clientHost: '/127.0.0.1' });
+  t.like(member, { memberId: join.memberId, clientId: 'eddy-wire', clientHost: '/127.0.0.1' });
   t.deepEqual(member.memberMetadata, meta);
   t.deepEqual(member.memberAssignment, mine);
 

@@ -51,7 +51,9 @@ test('autoCommit (at-least-once) commits only records handed out before the late
   const second = await c.poll({ maxRecords: 5, timeoutMs: 0 });
   t.is(second[0]?.offset, 5);
   const committed = async (): Promise<number | null> => (await eddy.admin.describeGroup('g')).partitions[0]?.committedOffset ?? null;
-  for (let i = 0; i < 1000 && (await committed()) !== 5; i++) await nextTurn();
+  // The commit waits for an fdatasync, which can outlast many turns on a loaded machine: turns and 15 s, as waitFor does.
+  const deadline = Date.now() + 15_000;
+  for (let i = 0; (i < 1000 || Date.now() < deadline) && (await committed()) !== 5; i++) await nextTurn();
   t.is(await committed(), 5, 'the second batch is not committed before it is processed');
   await c.close();
   t.is(await committed(), 5, 'close commits only processed records: the last batch was never followed by another poll');

@@ -57,6 +57,7 @@ const OFFSET_PARTITION_LEADER_EPOCH = 12;
 const OFFSET_MAGIC = 16;
 const OFFSET_CRC = 17;
 const OFFSET_ATTRIBUTES = 21;
+const OFFSET_LAST_OFFSET_DELTA = 23;
 const OFFSET_MAX_TIMESTAMP = 35;
 // A record is at least 7 bytes (length, attributes, two deltas, two null lengths, header count).
 const MIN_RECORD_SIZE = 7;
@@ -246,7 +247,7 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
     magic: buf.readInt8(pos + 16),
     crc: buf.readUInt32BE(pos + 17),
     attributes: buf.readInt16BE(pos + 21),
-    lastOffsetDelta: buf.readInt32BE(pos + 23),
+    lastOffsetDelta: buf.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA),
     baseTimestamp: readInt64BE(buf, pos + 27, 'baseTimestamp'),
     maxTimestamp: readInt64BE(buf, pos + 35, 'maxTimestamp'),
     producerId: readInt64BE(buf, pos + 43, 'producerId'),
@@ -371,6 +372,11 @@ export function setLogAppendTime(batch: Buffer, timestamp: number): void {
 /** The attributes (int16) of the batch at the start of `batch`; the caller has checked it holds a header. */
 export function readBatchAttributes(batch: Buffer): number {
   return batch.readInt16BE(OFFSET_ATTRIBUTES);
+}
+
+/** The lastOffsetDelta (int32) of the batch at the start of `batch`; the caller has checked it holds a header. */
+export function readBatchLastOffsetDelta(batch: Buffer): number {
+  return batch.readInt32BE(OFFSET_LAST_OFFSET_DELTA);
 }
 
 export function batchIsControl(attributes: number): boolean {

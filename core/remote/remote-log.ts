@@ -23,6 +23,7 @@ import type { Acks } from '../client/types.js';
 import { systemClock } from '../clock.js';
 import { EddyError, isEddyError, toSafeNumber } from '../errors.js';
 import { validateTopicNameSyntax } from '../log/topic-name.js';
+import { readBatchLastOffsetDelta } from '../record/record-batch.js';
 import type { BrokerLink, TopicMetadata } from './broker-link.js';
 import { BROKER_UNAVAILABLE, kafkaError, responseOf, toEddyError } from './remote-errors.js';
 import type { ResolvedRemoteEddyOptions } from './remote-options.js';
@@ -39,8 +40,6 @@ const PRODUCE_PARSERS: Partial<Record<number, ResponseParser<ProduceResponse>>> 
 };
 /** The first Produce version with compact strings and tagged fields. */
 const PRODUCE_FLEXIBLE_SINCE = 9;
-/** Where a RecordBatch v2 keeps its lastOffsetDelta (int32). */
-const LAST_OFFSET_DELTA_AT = 23;
 const DURABLE: Promise<void> = Promise.resolve();
 const NOT_ACKNOWLEDGED: AppendResult = Object.freeze({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, timestampType: 'CreateTime' });
 
@@ -189,7 +188,7 @@ export class RemoteLog implements ProducerLogAccess {
         const logAppendTime = toSafeNumber(result.logAppendTimeMs, 'logAppendTime');
         append.resolve({
           baseOffset,
-          lastOffset: baseOffset + append.batch.readInt32BE(LAST_OFFSET_DELTA_AT),
+          lastOffset: baseOffset + readBatchLastOffsetDelta(append.batch),
           logAppendTime,
           timestampType: logAppendTime >= 0 ? 'LogAppendTime' : 'CreateTime',
         });

@@ -57,6 +57,17 @@ export class LogSegment {
   private flushChain: Promise<void> = Promise.resolve();
   /** Set by recover(): the scan stopped at damage below the recovery point, which it did not cut. */
   damagedBelowRecoveryPoint = false;
+  /**
+   * Batches whose CRCs this process has checked, which reads check only the framing of again (as
+   * Kafka's broker never re-checks what it stored): everything from `checkedFrom` to the end
+   * (appended after being encoded or verified, or verified by recover()), and [readFrom, readTo),
+   * older batches verified by reads, which joins the tail once it reaches `checkedFrom`. Other
+   * bytes (data from before this process opened the log, below the recovery point) are CRC-checked
+   * when read.
+   */
+  private checkedFrom = 0;
+  private readFrom = 0;
+  private readTo = 0;
 
   private constructor(
     readonly dir: string,
@@ -71,6 +82,7 @@ export class LogSegment {
   ) {
     this.fd = fd;
     this.size = size;
+    this.checkedFrom = size;
     this.nextOffset = baseOffset;
     this.rollingBasedTimestamp = createdAt;
   }
@@ -184,6 +196,7 @@ export class LogSegment {
     let maxTs = -1;
     let offsetOfMaxTs = -1;
     let first = true;
+    let checkedFrom = -1;
     let chunk = Buffer.alloc(0);
     let chunkStart = 0;
     scan: while (position < fileSize) {
@@ -209,7 +222,10 @@ export class LogSegment {
         header = readBatchHeader(chunk, position - chunkStart);
         // Below the recovery point the data was fsynced before the crash: damage there is reported
         // when it is read, not "repaired" by cutting away the good batches after it.
-        if (header.magic !== 2 || header.baseOffset + header.lastOffsetDelta >= verifyFrom) header = verifyBatch(chunk, position - chunkStart, need);
+        if (header.magic !== 2 || header.baseOffset + header.lastOffsetDelta >= verifyFrom) {
+          header = verifyBatch(chunk, position - chunkStart, need);
+          if (checkedFrom < 0) checkedFrom = position;
+        }
       } catch {
         break;
       }
@@ -247,10 +263,14 @@ export class LogSegment {
       this.maxTimestampSoFar = maxTs;
       this.offsetOfMaxTimestampSoFar = offsetOfMaxTs;
       this.nextOffset = expectedMin;
+      this.markUnchecked();
       return truncated;
     }
     if (truncated > 0) fs.ftruncateSync(this.fd, position);
     this.size = position;
+    // Offsets only increase, so every batch from the first verified one to the end was verified.
+    this.checkedFrom = checkedFrom < 0 ? position : checkedFrom;
+    this.readFrom = this.readTo = 0;
     this.nextOffset = expectedMin;
     this.maxTimestampSoFar = maxTs;
     this.offsetOfMaxTimestampSoFar = offsetOfMaxTs;
@@ -348,11 +368,40 @@ export class LogSegment {
     return { position: this.size, previousLastOffset };
   }
 
-  /** Reads raw bytes [position, position + length) clipped to the segment's valid size. */
-  readBytes(position: number, length: number): Buffer {
+  /** Whether the whole batch at [position, position + size) had its CRC checked by this process. */
+  isChecked(position: number, size: number): boolean {
+    if (position + size > this.size) return false;
+    return position >= this.checkedFrom || (position >= this.readFrom && position + size <= this.readTo);
+  }
+
+  /** Records that a read found the batch at [position, position + size) to match its CRC. */
+  markChecked(position: number, size: number): void {
+    const end = position + size;
+    if (position >= this.checkedFrom) return;
+    if (this.readFrom === this.readTo) {
+      this.readFrom = position;
+      this.readTo = end;
+    } else if (position === this.readTo) this.readTo = end;
+    else if (end === this.readFrom) this.readFrom = position;
+    if (this.readTo >= this.checkedFrom && this.readFrom < this.checkedFrom) {
+      this.checkedFrom = this.readFrom;
+      this.readFrom = this.readTo = 0;
+    }
+  }
+
+  private markUnchecked(): void {
+    this.checkedFrom = this.size;
+    this.readFrom = this.readTo = 0;
+  }
+
+  /**
+   * Reads raw bytes [position, position + length) clipped to the segment's valid size, into a
+   * buffer from `allocate` (a broker's reused fetch buffers) or a new one.
+   */
+  readBytes(position: number, length: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
     const end = Math.min(this.size, position + length);
     if (end <= position) return Buffer.alloc(0);
-    const buf = Buffer.allocUnsafe(end - position);
+    const buf = allocate(end - position);
     let done = 0;
     while (done < buf.length) {
       const n = fs.readSync(this.fd, buf, done, buf.length - done, position + done);
@@ -374,6 +423,9 @@ export class LogSegment {
     const cut = batch !== null && batch.header.baseOffset < offset ? batch.position + batch.size : position;
     fs.ftruncateSync(this.fd, cut);
     this.size = cut;
+    this.checkedFrom = Math.min(this.checkedFrom, cut);
+    this.readFrom = Math.min(this.readFrom, cut);
+    this.readTo = Math.min(this.readTo, cut);
     this.offsetIndex.truncateToPosition(cut);
     this.timeIndex.truncateToOffset(offset);
     this.txnIndex.truncateTo(offset);

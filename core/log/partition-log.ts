@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { AbortedTransaction, AppendResult, IsolationLevel, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError, isEddyError } from '../errors.js';
-import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
+import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch, verifyBatchFraming } from '../record/record-batch.js';
 import { encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
 import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
@@ -490,7 +490,11 @@ export class PartitionLog implements PartitionLogAccess {
     return found;
   }
 
-  read(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER): ReadResult {
+  /**
+   * Whole batches from the one holding `offset`, about `maxBytes` of them (at least one whole
+   * batch), stopping before `maxOffset`; read into buffers from `allocate` when given.
+   */
+  read(offset: number, maxBytes: number, maxOffset = Number.MAX_SAFE_INTEGER, allocate?: (size: number) => Buffer): ReadResult {
     this.checkUsable();
     this.checkRange(offset);
     const end = this.logEndOffset();
@@ -502,7 +506,7 @@ export class PartitionLog implements PartitionLogAccess {
       if (position >= segment.size) continue;
       const first = segment.batchAt(position);
       if (first === null) throw this.corrupt(offset, segment, position);
-      const bytes = segment.readBytes(position, Math.max(maxBytes, first.size));
+      const bytes = segment.readBytes(position, Math.max(maxBytes, first.size), allocate);
       const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset, maxOffset);
       if (valid.length === 0) return empty;
       return { bytes: valid, nextOffset, logStartOffset: this.startOffset, logEndOffset: end };
@@ -513,7 +517,8 @@ export class PartitionLog implements PartitionLogAccess {
   /**
    * Keeps the whole, valid batches at the start of `bytes`. A damaged first batch is an error; damage
    * later on ends the result early, so the reader gets everything before it and the error on its next
-   * read at exactly the damaged offset. Checks the CRC and that offsets only increase, which catches
+   * read at exactly the damaged offset. Checks the CRC (of batches this process has not checked
+   * before: see LogSegment.isChecked) and that offsets only increase, which catches
    * damage to the base offset (the one offset field the CRC does not cover). Without compaction,
    * offsets in a segment are contiguous, which makes that check exact.
    */
@@ -527,11 +532,13 @@ export class PartitionLog implements PartitionLogAccess {
       let header;
       let at = end;
       let size = 0;
+      let checked = false;
       try {
         const step = batches.next();
         if (step.done === true) break;
         ({ position: at, size } = step.value);
-        header = verifyBatch(bytes, at, size);
+        checked = segment.isChecked(position + at, size);
+        header = checked ? verifyBatchFraming(bytes, at, size) : verifyBatch(bytes, at, size);
       } catch (err) {
         if (end === 0) throw this.corrupt(offset, segment, position + at, err);
         break;
@@ -548,6 +555,7 @@ export class PartitionLog implements PartitionLogAccess {
         if (end === 0) throw this.corrupt(offset, segment, position + at);
         break;
       }
+      if (!checked) segment.markChecked(position + at, size);
       previousLast = last;
       nextOffset = last + 1;
       end = at + size;

@@ -160,14 +160,19 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   return { apiKey, apiVersion, header, body };
 }
 
-function sizePrefixed(write: (w: Writer) => void): Buffer {
+/** The frame `write` produces, size prefix included, as chunks: long byte strings (fetched records) are not copied. */
+function sizePrefixedChunks(write: (w: Writer) => void): Buffer[] {
   const w = new Writer();
   w.int32(0);
   write(w);
-  // The writer is dropped here, so its buffer is the frame (no copy of fetched records).
-  const frame = w.finish();
-  frame.writeInt32BE(frame.length - 4, 0);
-  return frame;
+  const chunks = w.finishChunks();
+  (chunks[0] as Buffer).writeInt32BE(w.length - 4, 0);
+  return chunks;
+}
+
+function sizePrefixed(write: (w: Writer) => void): Buffer {
+  const chunks = sizePrefixedChunks(write);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 /**
@@ -200,8 +205,17 @@ export function encodeRequest(
  * encodeResponse(18, 3, correlationId, { errorCode: 0, apiKeys: [], throttleTimeMs: 0 });
  */
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: StructValue): Buffer {
+  const chunks = encodeResponseChunks(apiKey, apiVersion, correlationId, body);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+/**
+ * {@link encodeResponse} as the chunks of one frame, for a vectored socket write: record batches
+ * in the body are referenced, not copied, so they must not change until the chunks are written.
+ */
+export function encodeResponseChunks(apiKey: number, apiVersion: number, correlationId: number, body: StructValue): Buffer[] {
   const { response } = messagesFor(apiKey, apiVersion, correlationId);
-  return sizePrefixed((w) => {
+  return sizePrefixedChunks((w) => {
     encode(ResponseHeader, responseHeaderVersion(response, apiVersion), { correlationId }, w);
     encode(response, apiVersion, body, w);
   });

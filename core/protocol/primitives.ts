@@ -287,7 +287,14 @@ function checkRange(value: unknown, min: number, max: number, what: string): num
 }
 
 /**
- * Appends primitives to a growable buffer.
+ * Byte strings at least this long (fetched record batches, produced ones) are kept by reference
+ * instead of copied into the writer's buffer; {@link Writer.finishChunks} hands them on as they are.
+ */
+const ATTACH_MIN_BYTES = 16 * 1024;
+
+/**
+ * Appends primitives to a growable buffer. Long byte strings are not copied but kept by reference
+ * until the writer finishes, so they must not change before then.
  *
  * @example
  * const w = new Writer();
@@ -298,6 +305,9 @@ function checkRange(value: unknown, min: number, max: number, what: string): num
 export class Writer {
   private buf: Buffer;
   private pos = 0;
+  /** What came before `buf`: earlier parts of it and attached byte strings, in order. */
+  private sealed: Buffer[] = [];
+  private sealedLength = 0;
 
   constructor(initialCapacity = 256) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
@@ -305,12 +315,18 @@ export class Writer {
 
   /** Bytes written so far. */
   get length(): number {
-    return this.pos;
+    return this.sealedLength + this.pos;
   }
 
-  /** The bytes written, as a view of the internal buffer (valid until the next write). */
+  /** The bytes written as one buffer: a view of the internal buffer (valid until the next write) unless long byte strings were attached, which are then copied together. */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.sealed.length === 0) return this.buf.subarray(0, this.pos);
+    return Buffer.concat(this.finishChunks(), this.length);
+  }
+
+  /** The bytes written, in order, without copying attached byte strings (for a vectored socket write). */
+  finishChunks(): Buffer[] {
+    return this.pos === 0 && this.sealed.length > 0 ? [...this.sealed] : [...this.sealed, this.buf.subarray(0, this.pos)];
   }
 
   /**
@@ -319,7 +335,7 @@ export class Writer {
    */
   private ensure(n: number): number {
     if (this.pos + n > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n, 64));
       this.buf.copy(grown, 0, 0, this.pos);
       this.buf = grown;
     }
@@ -447,10 +463,26 @@ export class Writer {
     else this.int32(count);
   }
 
-  /** Bytes as they are. */
+  /** Bytes as they are (long ones by reference: see ATTACH_MIN_BYTES). */
   raw(bytes: Uint8Array): void {
+    if (bytes.length >= ATTACH_MIN_BYTES) {
+      this.attach(bytes);
+      return;
+    }
     const at = this.ensure(bytes.length);
     this.buf.set(bytes, at);
+  }
+
+  /** Seals what `buf` holds and appends `bytes` after it by reference; writing goes on in the rest of `buf`. */
+  private attach(bytes: Uint8Array): void {
+    if (this.pos > 0) {
+      this.sealed.push(this.buf.subarray(0, this.pos));
+      this.sealedLength += this.pos;
+      this.buf = this.buf.subarray(this.pos);
+      this.pos = 0;
+    }
+    this.sealed.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+    this.sealedLength += bytes.length;
   }
 
   /** A tagged-field section; `fields` must be sorted by ascending tag. */

@@ -269,6 +269,34 @@ export function computeBatchCrc(buf: Buffer, pos: number, batchLength: number): 
  * {@link decodeRecords}.
  */
 export function verifyBatch(buf: Buffer, pos = 0, size = buf.length - pos): BatchHeader {
+  checkBatchLength(buf, pos, size);
+  const batchLength = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+  const stored = buf.readUInt32BE(pos + OFFSET_CRC);
+  const computed = computeBatchCrc(buf, pos, batchLength);
+  if (stored !== computed) {
+    throw new EddyError('ERR_BATCH_CRC', `Batch at position ${pos} has CRC ${stored} but its bytes hash to ${computed}`, {
+      position: pos,
+      expected: stored,
+      computed,
+    });
+  }
+  const header = readBatchHeader(buf, pos);
+  checkHeaderCounts(header, pos);
+  return header;
+}
+
+/**
+ * Every check of {@link verifyBatch} but the CRC, for bytes whose CRC was already checked (a
+ * segment's batches this process wrote or read before).
+ */
+export function verifyBatchFraming(buf: Buffer, pos = 0, size = buf.length - pos): BatchHeader {
+  checkBatchLength(buf, pos, size);
+  const header = readBatchHeader(buf, pos);
+  checkHeaderCounts(header, pos);
+  return header;
+}
+
+function checkBatchLength(buf: Buffer, pos: number, size: number): void {
   const limit = Math.min(buf.length, pos + size);
   if (!Number.isInteger(pos) || pos < 0 || !Number.isInteger(size) || limit - pos < BATCH_HEADER_SIZE) {
     throw batchInvalid(`A batch needs at least ${BATCH_HEADER_SIZE} bytes at position ${pos}, ${Math.max(0, limit - pos)} available`, pos);
@@ -282,18 +310,6 @@ export function verifyBatch(buf: Buffer, pos = 0, size = buf.length - pos): Batc
   }
   const magic = buf.readInt8(pos + OFFSET_MAGIC);
   if (magic !== CURRENT_MAGIC) throw batchInvalid(`Batch at position ${pos} has unsupported magic ${magic}`, pos, { magic });
-  const stored = buf.readUInt32BE(pos + OFFSET_CRC);
-  const computed = computeBatchCrc(buf, pos, batchLength);
-  if (stored !== computed) {
-    throw new EddyError('ERR_BATCH_CRC', `Batch at position ${pos} has CRC ${stored} but its bytes hash to ${computed}`, {
-      position: pos,
-      expected: stored,
-      computed,
-    });
-  }
-  const header = readBatchHeader(buf, pos);
-  checkHeaderCounts(header, pos);
-  return header;
 }
 
 function checkHeaderCounts(header: BatchHeader, pos: number): void {

@@ -14,12 +14,13 @@
 import type net from 'node:net';
 import { isEddyError } from '../errors.js';
 import { API_KEYS } from '../protocol/api-keys.js';
-import { decodeRequest, encodeResponse, FrameDecoder } from '../protocol/frame.js';
+import { decodeRequest, encodeResponseChunks, FrameDecoder } from '../protocol/frame.js';
 import { apiVersionsBody } from './handlers/api-versions.js';
 import { HANDLERS } from './handlers/index.js';
 import { evaluateRawSaslToken, isRawSaslToken } from './handlers/sasl.js';
 import type { StructValue } from '../protocol/schema.js';
 import type { BrokerContext, ConnectionSession, RequestContext } from './handler.js';
+import type { ReadBufferPool } from './read-buffers.js';
 import { KAFKA_ERRORS } from './kafka-errors.js';
 
 let nextConnectionId = 1;
@@ -29,7 +30,10 @@ const SASL_APIS = new Set<number>([API_KEYS.SaslHandshake, API_KEYS.SaslAuthenti
 
 /** A response being prepared; `closeAfter` closes the connection once it is written. */
 interface ResponseSlot {
-  bytes: Buffer | null;
+  /** The response frame in chunks (fetched records are not copied into it), or null for none. */
+  bytes: Buffer[] | null;
+  /** Buffers from the read pool the response may hold, given back once it is written. */
+  leased: Buffer[];
   done: boolean;
   closeAfter: boolean;
 }
@@ -49,6 +53,7 @@ export class Connection {
     private readonly broker: BrokerContext,
     listener: 'tcp' | 'unix',
     private readonly onClose: (connection: Connection) => void,
+    private readonly readBuffers: ReadBufferPool,
   ) {
     this.session = {
       id: nextConnectionId++,
@@ -107,7 +112,7 @@ export class Connection {
         // Kafka answers an ApiVersions request it cannot parse with a v0 response naming its versions.
         const body = { ...apiVersionsBody(HANDLERS.keys()), errorCode: KAFKA_ERRORS.UNSUPPORTED_VERSION };
         const slot = this.enqueue();
-        slot.bytes = encodeResponse(API_KEYS.ApiVersions, 0, unsupported.correlationId, body);
+        slot.bytes = encodeResponseChunks(API_KEYS.ApiVersions, 0, unsupported.correlationId, body);
         this.finish(slot);
         return;
       }
@@ -135,11 +140,16 @@ export class Connection {
       broker: this.broker,
       session: this.session,
       signal: this.abort.signal,
+      allocate: (size) => {
+        const buf = this.readBuffers.take(size);
+        slot.leased.push(buf);
+        return buf;
+      },
     };
     const answer = (response: StructValue | null): void => {
       if (this.closed) return;
       try {
-        slot.bytes = response === null ? null : encodeResponse(apiKey, apiVersion, correlationId, response);
+        slot.bytes = response === null ? null : encodeResponseChunks(apiKey, apiVersion, correlationId, response);
         // Kafka closes a connection whose SASL exchange failed once the error answer is sent.
         slot.closeAfter = !this.session.authenticated && SASL_APIS.has(apiKey) && response !== null && response.errorCode !== 0;
       } catch (err) {
@@ -179,7 +189,7 @@ export class Connection {
         }
         const size = Buffer.alloc(4);
         size.writeInt32BE(token.length, 0);
-        slot.bytes = Buffer.concat([size, token]);
+        slot.bytes = [size, token];
         this.finish(slot);
       },
       (err: unknown) => {
@@ -191,7 +201,7 @@ export class Connection {
   }
 
   private enqueue(): ResponseSlot {
-    const slot: ResponseSlot = { bytes: null, done: false, closeAfter: false };
+    const slot: ResponseSlot = { bytes: null, leased: [], done: false, closeAfter: false };
     this.pending.push(slot);
     return slot;
   }
@@ -204,7 +214,12 @@ export class Connection {
     this.socket.cork();
     while (this.pending.length > 0 && this.pending[0]!.done && !closeAfter) {
       const head = this.pending.shift()!;
-      if (head.bytes !== null) this.socket.write(head.bytes);
+      const chunks = head.bytes ?? [];
+      chunks.forEach((chunk, i) => {
+        // The last chunk's write callback runs once every chunk before it is written too.
+        const written = i === chunks.length - 1 && head.leased.length > 0 ? () => this.readBuffers.release(head.leased) : undefined;
+        this.socket.write(chunk, written);
+      });
       closeAfter = head.closeAfter;
     }
     this.socket.uncork();

@@ -64,6 +64,8 @@ export interface RequestContext {
   readonly session: ConnectionSession;
   /** Aborts when the connection closes or the broker stops (long polls end early). */
   readonly signal: AbortSignal;
+  /** A buffer for bytes the response will carry (fetched batches), reused once the response is written. */
+  allocate(size: number): Buffer;
 }
 
 export type Handler = (ctx: RequestContext) => StructValue | null | Promise<StructValue | null>;

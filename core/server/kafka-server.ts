@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { EddyError } from '../errors.js';
 import { Connection } from './connection.js';
 import type { BrokerContext, BrokerEndpoint } from './handler.js';
+import { ReadBufferPool } from './read-buffers.js';
 
 export interface ServerAddresses {
   /** The TCP listener's bound address, or null without one. */
@@ -35,6 +36,8 @@ function closeServer(server: net.Server): Promise<void> {
 export class KafkaServer {
   private readonly connections = new Set<Connection>();
   private readonly servers: net.Server[] = [];
+  /** Fetch read buffers, shared by every connection of this server. */
+  private readonly readBuffers = new ReadBufferPool();
   private closedFlag = false;
   readonly addresses: ServerAddresses = { tcp: null, unix: null };
 
@@ -91,7 +94,7 @@ export class KafkaServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, this.broker, listener, (c) => this.connections.delete(c));
+    const connection = new Connection(socket, this.broker, listener, (c) => this.connections.delete(c), this.readBuffers);
     this.connections.add(connection);
   }
 

@@ -21,7 +21,7 @@ import type { StructValue } from '../../protocol/schema.js';
 import type { PartitionLog } from '../../log/partition-log.js';
 import { ATTR_COMPRESSION_MASK, BATCH_HEADER_SIZE, LOG_OVERHEAD, readBatchAttributes } from '../../record/record-batch.js';
 import { COMPRESSION_CODEC_IDS } from '../../record/record.js';
-import type { BrokerContext, Handler, RequestContext } from '../handler.js';
+import type { Handler, RequestContext } from '../handler.js';
 import { failureCode, KAFKA_ERRORS, kafkaErrorMessage } from '../kafka-errors.js';
 
 interface ProducePartition {
@@ -117,7 +117,8 @@ const EMPTY = Buffer.alloc(0);
  * Reads every slot once; returns the bytes gathered, and whether some partition holds more than it
  * returned (cut by a byte limit or a segment end), which ends a wait for minBytes as Kafka's does.
  */
-function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: number, broker: BrokerContext): { total: number; moreAvailable: boolean } {
+function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: number, ctx: RequestContext): { total: number; moreAvailable: boolean } {
+  const { broker } = ctx;
   let total = 0;
   let moreAvailable = false;
   for (const slot of slots) {
@@ -140,7 +141,7 @@ function readSlots(slots: FetchSlot[], isolation: IsolationLevel, maxBytes: numb
         continue;
       }
       // Only the first partition with data may exceed the limits (one whole batch), so clients always progress.
-      const read = log.read(request.fetchOffset, budget, committed ? lastStable : undefined);
+      const read = log.read(request.fetchOffset, budget, committed ? lastStable : undefined, (size) => ctx.allocate(size));
       let bytes = read.bytes;
       if (total > 0 && bytes.length > budget) bytes = EMPTY;
       if (bytes.length > 0) slot.readEnd = read.nextOffset;
@@ -222,7 +223,7 @@ const handleFetch: Handler = async (ctx: RequestContext) => {
       slots.push({ request, log, answer, readEnd: request.fetchOffset });
     }
   }
-  let read = readSlots(slots, isolation, maxBytes, broker);
+  let read = readSlots(slots, isolation, maxBytes, ctx);
   if (read.total < minBytes && !read.moreAvailable && maxWaitMs > 0 && !ctx.signal.aborted) {
     const deadline = Date.now() + maxWaitMs;
     while (read.total < minBytes && !read.moreAvailable && !ctx.signal.aborted) {
@@ -230,7 +231,7 @@ const handleFetch: Handler = async (ctx: RequestContext) => {
       if (left <= 0) break;
       // Waits for data past what was read, so a partition that returned some data does not end the wait at once.
       await waitForAny(slots, isolation, left, ctx.signal);
-      read = readSlots(slots, isolation, maxBytes, broker);
+      read = readSlots(slots, isolation, maxBytes, ctx);
     }
   }
   return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses };

@@ -129,6 +129,25 @@ test('bytes: BYTES, NULLABLE_BYTES, COMPACT_BYTES; reads are views, not copies',
   refused(t, () => new Reader(hex('fffffffe')).nullableBytes(), /Invalid bytes length -2/);
 });
 
+test('writer: long byte strings are sent by reference in finishChunks(), short ones copied; finish() joins them', (t) => {
+  const long = Buffer.alloc(64 * 1024, 0xab);
+  const short = Buffer.alloc(100, 0xcd);
+  const w = new Writer(16);
+  w.int32(1);
+  w.bytes(long);
+  w.bytes(short);
+  w.int16(2);
+  const chunks = w.finishChunks();
+  t.is(chunks.length, 3, 'what came before, the long bytes, what came after');
+  t.is(chunks[1]!.buffer, long.buffer, 'the long bytes are not copied');
+  t.is(chunks[1]!.byteOffset, long.byteOffset);
+  t.is(w.length, 4 + 4 + long.length + 4 + short.length + 2);
+  const joined = w.finish();
+  t.deepEqual(joined, Buffer.concat(chunks));
+  t.not(joined.buffer, long.buffer, 'finish() is one buffer of its own');
+  t.is(joined.readInt32BE(8 + long.length), short.length);
+});
+
 test('array counts: checked against the bytes left before any element is read', (t) => {
   t.is(written((w) => w.arrayCount(2, false)), '00000002');
   t.is(written((w) => w.arrayCount(null, false)), 'ffffffff');
@@ -212,7 +231,9 @@ test('round trips: every primitive reads back what was written, growing the buff
         fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }), { nil: null }),
         fc.option(fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)), { nil: null }),
         fc.uuid(),
-        (i32, i64, u32, f64, text, bytes, uuid) => {
+        // Long enough, sometimes, to be attached by reference rather than copied.
+        fc.option(fc.integer({ min: 0, max: 40_000 }).map((n) => Buffer.alloc(n, n % 251)), { nil: null }),
+        (i32, i64, u32, f64, text, bytes, uuid, long) => {
           const w = new Writer(16);
           w.int32(i32);
           w.varint(i32);
@@ -226,11 +247,17 @@ test('round trips: every primitive reads back what was written, growing the buff
           w.bytes(bytes);
           w.compactBytes(bytes);
           w.uuid(uuid);
-          const r = new Reader(Buffer.from(w.finish()));
+          w.bytes(long);
+          w.int8(7);
+          const chunks = w.finishChunks();
+          const whole = Buffer.from(w.finish());
+          t.deepEqual(Buffer.concat(chunks), whole);
+          t.is(whole.length, w.length);
+          const r = new Reader(whole);
           const back = [r.int32(), r.varint(), r.int64(), r.varlong(), r.uint32(), r.unsignedVarint(), r.float64()];
-          const rest = [r.nullableString(), r.compactNullableString(), r.nullableBytes(), r.compactNullableBytes(), r.uuid()];
+          const rest = [r.nullableString(), r.compactNullableString(), r.nullableBytes(), r.compactNullableBytes(), r.uuid(), r.nullableBytes(), r.int8()];
           t.deepEqual(back, [i32, i32, i64, i64, u32, u32, f64]);
-          t.deepEqual(rest, [text, text, bytes, bytes, uuid]);
+          t.deepEqual(rest, [text, text, bytes, bytes, uuid, long, 7]);
           return r.remaining === 0;
         },
       ),

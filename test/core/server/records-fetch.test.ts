@@ -2,11 +2,17 @@
  * Fetch over the wire, request by request (connectWire): the stored bytes come back unchanged; a
  * long poll wakes on a produce from another connection; maxBytes and partitionMaxBytes with the
  * first-batch exception (KIP-74); read_committed stops at the last stable offset and lists the
- * aborted transactions; OFFSET_OUT_OF_RANGE; topics by id from v13 (UNKNOWN_TOPIC_ID).
+ * aborted transactions; OFFSET_OUT_OF_RANGE; topics by id from v13 (UNKNOWN_TOPIC_ID); fetched
+ * bytes waiting for a slow reader stay intact while other connections fetch.
  */
+import net from 'node:net';
+import { once } from 'node:events';
 import test, { type ExecutionContext } from 'ava';
 import { API_KEYS } from '../../../core/protocol/api-keys.js';
-import type { StructValue } from '../../../core/protocol/schema.js';
+import { encodeRequest, FrameDecoder, responseHeaderVersion } from '../../../core/protocol/frame.js';
+import { API_MESSAGES, ResponseHeader } from '../../../core/protocol/messages/index.js';
+import { Reader } from '../../../core/protocol/primitives.js';
+import { decode, type StructValue } from '../../../core/protocol/schema.js';
 import { batchesIn } from '../../../core/record/record-batch.js';
 import { KAFKA_ERRORS } from '../../../core/server/kafka-errors.js';
 import { batchOf } from '../../helpers/batches.js';
@@ -150,10 +156,9 @@ test('Fetch at the end with maxWaitMs waits, and wakes on a produce from another
   t.is(log.pendingWaiters(), 0);
 });
 
-// Known broker bug: with some data at the fetch offset but less than minBytes, the long poll's wait
-// for data resolves at once (there is data past the fetch offset), so the handler loops on
-// microtasks until maxWaitMs has passed: the event loop is blocked and every other connection
-// stalls. Kafka parks the fetch until minBytes arrive or maxWaitMs ends. Remove `.failing` once fixed.
+// With some data at the fetch offset but less than minBytes, the long poll waits for data past what
+// it read (waiting from the fetch offset would wake at once and spin, stalling every connection);
+// Kafka parks the fetch until minBytes arrive or maxWaitMs ends.
 test('Fetch below minBytes waits without blocking others, and wakes when enough arrives', async (t) => {
   const { eddy, topic, wire, port } = await served(t);
   append(eddy, topic, 0, [batchOf(0, 1)]);
@@ -207,9 +212,8 @@ test('Fetch maxBytes: later partitions get only what fits; one that cannot fit i
   t.is(recordsOf(tiny1!).length, 0);
 });
 
-// Known broker bug: the first partition with data is read up to partitionMaxBytes, ignoring maxBytes;
-// Kafka reads it up to min(partitionMaxBytes, maxBytes), with only the first batch allowed past the
-// limit. Remove `.failing` once fixed.
+// Kafka reads the first partition with data up to min(partitionMaxBytes, maxBytes), with only its
+// first batch allowed past the limit.
 test('Fetch maxBytes also bounds the first partition (beyond its first batch)', async (t) => {
   const { eddy, topic, wire } = await served(t);
   const batches = [batchOf(0, 1, 1, 300), batchOf(1, 1, 1, 300), batchOf(2, 1, 1, 300)];
@@ -305,4 +309,53 @@ test('Fetch read_committed stops at the last stable offset and lists the aborted
   t.deepEqual(batchOffsets(recordsOf(woken!)), [6, 7]);
   t.is(woken!.lastStableOffset, 8);
   await Promise.all([aborted.close(), committed.close(), open.close()]);
+});
+
+test('responses waiting for a slow reader keep their bytes while other connections fetch', async (t) => {
+  // The broker reads fetched batches into buffers it reuses once a response is written: a buffer
+  // reused before the socket took it would send another fetch's bytes to the slow reader.
+  const { eddy, topic, port } = await served(t);
+  const count = 32;
+  const log = eddy.partitionLog(topic, 0);
+  append(eddy, topic, 0, Array.from({ length: count }, (_, i) => batchOf(i, 1, 1, 512 * 1024)));
+  const stored = Array.from({ length: count }, (_, i) => log.read(i, 1).bytes);
+  const one = (i: number): PartitionFetch[] => [{ partition: 0, fetchOffset: i, partitionMaxBytes: 1 }];
+
+  // A raw connection asks for every batch, one per request, and reads nothing for now: some 16 MB
+  // of answers back up in the broker's socket.
+  const slow = net.connect(port, '127.0.0.1');
+  t.teardown(() => slow.destroy());
+  await once(slow, 'connect');
+  slow.pause();
+  const version = 12;
+  slow.write(Buffer.concat(stored.map((_, i) => encodeRequest({ apiKey: API_KEYS.Fetch, apiVersion: version, correlationId: i, clientId: 'slow' }, fetchBody({ topic }, one(i))))));
+
+  // Meanwhile another connection fetches the same batches in another order, many times over.
+  const other = await connectWire({ port });
+  t.teardown(() => other.close());
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < count; i++) {
+      const j = (i * 7 + round) % count;
+      const [answer] = await fetch(other, topic, one(j), { version });
+      t.true(recordsOf(answer!).equals(stored[j]!), `batch ${j} intact for the other connection`);
+    }
+  }
+
+  const frames = new FrameDecoder({ socketRequestMaxBytes: 0x7fffffff });
+  const answers: StructValue[] = [];
+  const { response } = API_MESSAGES.get(API_KEYS.Fetch)!;
+  slow.on('data', (chunk: Buffer) => {
+    for (const frame of frames.push(chunk)) {
+      const reader = new Reader(frame);
+      const header = decode(ResponseHeader, responseHeaderVersion(response, version), reader);
+      t.is(header.correlationId, answers.length, 'answers in request order');
+      answers.push(decode(response, version, reader));
+    }
+  });
+  slow.resume();
+  await waitFor(() => answers.length === count, 'every answer to the slow reader');
+  answers.forEach((body, i) => {
+    const answer = ((body.responses as StructValue[])[0]!.partitions as StructValue[])[0]!;
+    t.true(recordsOf(answer).equals(stored[i]!), `batch ${i} intact for the slow reader`);
+  });
 });

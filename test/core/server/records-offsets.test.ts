@@ -58,9 +58,8 @@ test('ListOffsets: latest, earliest, largest timestamp and by timestamp', async 
   }
 });
 
-// Known divergence: Eddy answers MAX_TIMESTAMP (-3) with the last offset of the batch holding the
-// largest timestamp (Kafka before KAFKA-16310); Kafka 3.8+ answers the offset of the first record
-// with that timestamp. Remove `.failing` once PartitionLog.maxTimestampOffset does the same.
+// Kafka 3.8+ (KAFKA-16310) answers MAX_TIMESTAMP (-3) with the offset of the first record carrying
+// the largest timestamp, not the last offset of its batch as earlier versions did.
 test('ListOffsets -3 names the first record with the largest timestamp, as Kafka 3.8+ does', async (t) => {
   const { eddy, topic, wire } = await served(t);
   const log = eddy.partitionLog(topic, 0);

@@ -97,8 +97,8 @@ test('Produce with null records is refused and stores nothing', async (t) => {
   t.is(eddy.partitionLog(topic, 0).logEndOffset(), 0);
 });
 
-// Known broker bug: Eddy answers CORRUPT_MESSAGE; Kafka's ProduceRequest.validateRecords answers
-// INVALID_RECORD ("must have at least one record batch per partition"). Remove `.failing` once fixed.
+// Kafka's ProduceRequest.validateRecords answers INVALID_RECORD ("must have at least one record
+// batch per partition"), not CORRUPT_MESSAGE.
 test('Produce with empty records (no batch) is INVALID_RECORD, as in Kafka', async (t) => {
   const { eddy, topic, wire } = await served(t);
   t.like(await produce(wire, topic, 0, Buffer.alloc(0)), { errorCode: KAFKA_ERRORS.INVALID_RECORD, baseOffset: -1 });
@@ -139,8 +139,8 @@ test('Produce of a batch over max.message.bytes is MESSAGE_TOO_LARGE and stores 
   t.like(await produce(wire, topic, 0, batchOf(0, 1, 1_700_000_000_000, 500)), { errorCode: 0, baseOffset: 0 });
 });
 
-// Known broker bug: Eddy stores zstd batches sent with Produce v3–v6; Kafka refuses them with
-// UNSUPPORTED_COMPRESSION_TYPE (zstd arrived with v7, KIP-110). Remove `.failing` once fixed.
+// zstd arrived with Produce v7 (KIP-110): Kafka refuses zstd batches sent with v3–v6 with
+// UNSUPPORTED_COMPRESSION_TYPE.
 test('Produce v3–v6 of a zstd batch is UNSUPPORTED_COMPRESSION_TYPE (zstd needs v7+), v7 stores it', async (t) => {
   const { eddy, topic, wire } = await served(t);
   const zstd = encodeRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('zstd'.repeat(50)), timestamp: 1 }], compression: 'zstd' });

@@ -9,7 +9,9 @@
  * - Commit bookkeeping per partition: `consumed` = after the last record handed to the application
  *   (returned by poll(), yielded, or passed to an observer); `processed` = after the last record the
  *   application asked past (the next poll()/iteration step, or the observer's return). commit() with
- *   no arguments commits `consumed`; autoCommit (at-least-once) only ever commits `processed`.
+ *   no arguments commits `consumed`; autoCommit (at-least-once) only ever commits `processed`. Either
+ *   moves past transaction markers and aborted batches read beyond it (PartitionState.committable),
+ *   as Kafka's consumer commits its position past them.
  *
  * - Each assigned partition has a position: the offset of the next record to return. A partition
  *   without one, or whose position falls outside [logStartOffset, logEndOffset] (a read raises
@@ -102,6 +104,10 @@ export class BaseConsumer<K, V, Offset extends number | Promise<number>, S exten
       isClosed: () => this.closed,
       setAssignment: (tps) => this.setAssignment(tps, true),
       isAssigned: (tp) => this.byKey.has(tpKey(tp)),
+      committable: (o) => {
+        const offset = this.byKey.get(tpKey(o))?.committable(o.offset) ?? o.offset;
+        return offset === o.offset ? o : { ...o, offset };
+      },
       startAt: (tp, offset) => {
         const state = this.byKey.get(tpKey(tp));
         if (state === undefined) return;
@@ -327,7 +333,8 @@ export class BaseConsumer<K, V, Offset extends number | Promise<number>, S exten
   /**
    * Commits offsets for the group and resolves once they are durable (fsynced in
    * __consumer_offsets). Without arguments it commits, per partition, the offset after the last
-   * record handed to the application (returned by poll() or yielded) — call it after processing.
+   * record handed to the application (returned by poll() or yielded), past any markers read after
+   * it — call it after processing.
    * A member commits in its generation: after a rebalance took the partition away it fails with
    * ERR_GROUP_ILLEGAL_GENERATION / ERR_GROUP_UNKNOWN_MEMBER / ERR_GROUP_REBALANCE_IN_PROGRESS.
    */
@@ -494,7 +501,7 @@ export class BaseConsumer<K, V, Offset extends number | Promise<number>, S exten
     }
     if (state.next >= buffered.length && buffered.length > 0) {
       state.clearBuffer();
-      state.position = Math.max(state.position ?? 0, state.bufferEnd);
+      state.skipTo(state.bufferEnd);
     }
   }
 

@@ -26,6 +26,8 @@ export interface GroupSessionHost {
   /** Replaces the assignment; returns what was assigned (partitions that cannot be read are left out). */
   setAssignment(tps: readonly TopicPartition[]): TopicPartition[];
   isAssigned(tp: TopicPartition): boolean;
+  /** `o` moved past transaction markers and aborted batches that follow it (see PartitionState.committable). */
+  committable<T extends TopicPartitionOffset>(o: T): T;
   /** Positions a newly assigned partition at its committed offset; null: none committed. */
   startAt(tp: TopicPartition, offset: number | null): void;
   wake(): void;
@@ -100,7 +102,7 @@ export class GroupSession {
 
   /** Commits `offsets`, or what was handed out on the assigned partitions. */
   commit(offsets?: readonly CommitOffset[]): Promise<void> {
-    const list = offsets ?? [...this.consumed.values()].filter((o) => this.host.isAssigned(o));
+    const list = offsets ?? [...this.consumed.values()].filter((o) => this.host.isAssigned(o)).map((o) => this.host.committable(o));
     return this.commitOffsets(list);
   }
 
@@ -135,7 +137,7 @@ export class GroupSession {
   /** Commits the processed offsets of `only` (default: every assigned partition). */
   private commitProcessed(only?: readonly TopicPartition[]): Promise<void> {
     const keys = only === undefined ? null : new Set(only.map((tp) => tpKey(tp)));
-    const list = [...this.processed.entries()].filter(([key, o]) => (keys === null ? this.host.isAssigned(o) : keys.has(key))).map(([, o]) => o);
+    const list = [...this.processed.entries()].filter(([key, o]) => (keys === null ? this.host.isAssigned(o) : keys.has(key))).map(([, o]) => this.host.committable(o));
     return this.commitOffsets(list);
   }
 
@@ -269,7 +271,7 @@ export class GroupSession {
   async commitBeforeDelivery(records: ReadonlyArray<{ topic: string; partition: number; offset: number }>): Promise<void> {
     const ends = new Map<string, TopicPartitionOffset>();
     for (const r of records) ends.set(tpKey(r), { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    await this.commitOffsets([...ends.values()]);
+    await this.commitOffsets([...ends.values()].map((o) => this.host.committable(o)));
   }
 
   /**

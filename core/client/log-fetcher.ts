@@ -90,7 +90,7 @@ export class LogFetcher implements ConsumerBackend<LogPartition, number> {
       const before = state.position;
       this.readInto(state);
       if (state.buffered.length > 0) break;
-      state.position = Math.max(state.position ?? 0, state.bufferEnd);
+      state.skipTo(state.bufferEnd);
       if (state.position === before) break;
     }
   }

@@ -33,6 +33,13 @@ export class PartitionState {
   next = 0;
   /** Where the position goes once the buffer is drained: past the last batch decoded. */
   bufferEnd = 0;
+  /**
+   * The position last moved from `skippedFrom` to `skippedTo` over batches with nothing to hand out
+   * (transaction markers, aborted batches); -1 when it has not since the last seek. A commit of any
+   * offset in that range commits `skippedTo`, as Kafka's consumer commits its position.
+   */
+  private skippedFrom = -1;
+  private skippedTo = -1;
 
   constructor(readonly topic: string, readonly partition: number) {}
 
@@ -46,6 +53,24 @@ export class PartitionState {
     this.position = offset;
     this.clearBuffer();
     this.bufferEnd = offset;
+    this.skippedFrom = this.skippedTo = -1;
+  }
+
+  /** Moves the position forward to `offset` over batches with nothing to hand out. */
+  skipTo(offset: number): void {
+    if (this.position === null) {
+      this.position = offset;
+      return;
+    }
+    if (offset <= this.position) return;
+    if (this.skippedTo !== this.position) this.skippedFrom = this.position;
+    this.skippedTo = offset;
+    this.position = offset;
+  }
+
+  /** The offset to commit for `offset`: past the batches skipped since, when nothing lies between. */
+  committable(offset: number): number {
+    return offset >= this.skippedFrom && offset <= this.skippedTo ? this.skippedTo : offset;
   }
 
   /** No position: the next read or position() resolves one by autoOffsetReset. */

@@ -337,7 +337,7 @@ export class WireFetcher implements ConsumerBackend<WirePartition, Promise<numbe
       state.bufferEnd = decoded.nextOffset;
     } else {
       // Only markers or aborted batches: the position moves past them all the same.
-      state.position = Math.max(slot.fetchOffset, decoded.nextOffset);
+      state.skipTo(Math.max(slot.fetchOffset, decoded.nextOffset));
     }
   }
 }

@@ -2,7 +2,9 @@
  * Transactions through the shared interfaces, one body run against the embedded log and against
  * Eddy.connect: commits and aborts seen at both isolation levels, the last stable offset holding
  * read_committed readers back while a transaction is open, offsets committed with sendOffsets() only
- * when the transaction commits, and fencing by a newer producer with the same transactionalId.
+ * when the transaction commits, fencing by a newer producer with the same transactionalId, and
+ * commit() moving past the markers and aborted batches a consumer read (lag 0, as with Kafka's
+ * consumer, which commits its position).
  */
 import type { EddyClient } from '../../../core/client/interfaces.js';
 import { isEddyError } from '../../../core/errors.js';
@@ -142,4 +144,77 @@ bothBackends('transaction calls out of order fail with ERR_TRANSACTION_STATE_INV
   t.is(await codeOf(() => plain.initTransactions()), 'ERR_TRANSACTION_STATE_INVALID');
   await producer.close();
   await plain.close();
+});
+
+/** Writes a committed ['a', 'b'], an aborted ['c'] and a committed ['d']: offsets 0, 1, (2), (3), (4), 5, (6); end 7. */
+async function committedAbortedCommitted(client: EddyClient, topic: string): Promise<void> {
+  const producer = client.producer({ transactionalId: `${topic}-tx`, valueSerde: serdes.string });
+  await producer.initTransactions();
+  for (const [values, commit] of [[['a', 'b'], true], [['c'], false], [['d'], true]] as const) {
+    producer.beginTransaction();
+    await producer.send({ topic, messages: values.map((value) => ({ value })) });
+    if (commit) await producer.commitTransaction();
+    else await producer.abortTransaction();
+  }
+  await producer.close();
+}
+
+bothBackends('commit() after reading a transactional topic commits past its markers: the group shows lag 0', async (t, { client }) => {
+  const topic = uniqueTopic('marks');
+  await client.admin.createTopic(topic, { partitions: 1 });
+  await committedAbortedCommitted(client, topic);
+  const groupId = `${topic}-g`;
+  const consumer = client.consumer({ groupId, valueSerde: serdes.string, autoOffsetReset: 'earliest', autoCommit: false, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 100 });
+  consumer.subscribe({ topics: [topic] });
+  const records = await pollRecords(consumer, 3);
+  t.deepEqual(records.map((r) => [r.offset, r.value]), [[0, 'a'], [1, 'b'], [5, 'd']]);
+  await consumer.commit();
+  t.deepEqual((await consumer.committed()).map((c) => c.offset), [7], 'past the commit marker after d');
+  const [partition] = (await client.admin.describeGroup(groupId)).partitions;
+  t.like(partition, { committedOffset: 7, logEndOffset: 7, lag: 0 });
+  // Explicit offsets are committed as given.
+  await consumer.commit([{ topic, partition: 0, offset: 5 }]);
+  t.deepEqual((await consumer.committed()).map((c) => c.offset), [5]);
+  await consumer.close();
+});
+
+bothBackends('records yielded one at a time commit where they are; the last one commits past the markers after it', async (t, { client }) => {
+  const topic = uniqueTopic('marks-iter');
+  await client.admin.createTopic(topic, { partitions: 1 });
+  await committedAbortedCommitted(client, topic);
+  const consumer = client.consumer({ groupId: `${topic}-g`, valueSerde: serdes.string, autoOffsetReset: 'earliest', autoCommit: false, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 100 });
+  consumer.subscribe({ topics: [topic] });
+  const committedAfter: number[] = [];
+  for await (const record of consumer) {
+    await consumer.commit();
+    committedAfter.push((await consumer.committed())[0]!.offset!);
+    if (record.value === 'd') break;
+  }
+  // After b: the marker at 2 is not skipped past, as d, a record not yet handed out, lies beyond the aborted batch.
+  t.deepEqual(committedAfter, [1, 2, 7]);
+  await consumer.close();
+});
+
+bothBackends('a commit marker read after its records moves the committed offset past it (read_uncommitted)', async (t, { client }) => {
+  const topic = uniqueTopic('marks-late');
+  await client.admin.createTopic(topic, { partitions: 1 });
+  const producer = client.producer({ transactionalId: `${topic}-tx`, valueSerde: serdes.string });
+  await producer.initTransactions();
+  producer.beginTransaction();
+  await producer.send({ topic, messages: [{ value: 'x' }] });
+  await producer.flush();
+  const tp = { topic, partition: 0 };
+  const consumer = client.consumer({ groupId: `${topic}-g`, valueSerde: serdes.string, autoOffsetReset: 'earliest', autoCommit: false, isolationLevel: 'read_uncommitted', sessionTimeoutMs: 10_000, heartbeatIntervalMs: 100 });
+  consumer.subscribe({ topics: [topic] });
+  t.deepEqual((await pollRecords(consumer, 1)).map((r) => r.value), ['x']);
+  await consumer.commit();
+  t.deepEqual((await consumer.committed()).map((c) => c.offset), [1]);
+  await producer.commitTransaction();
+  // The marker alone: nothing to hand out, but the position moves past it.
+  for (let i = 0; i < 50 && (await consumer.position(tp)) < 2; i++) t.deepEqual(await consumer.poll({ timeoutMs: 100 }), []);
+  t.is(await consumer.position(tp), 2);
+  await consumer.commit();
+  t.deepEqual((await consumer.committed()).map((c) => c.offset), [2]);
+  await consumer.close();
+  await producer.close();
 });

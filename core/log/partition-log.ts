@@ -1,8 +1,9 @@
 /**
  * The log of one topic partition: a directory `<topic>-<partition>` of segments ordered by base
- * offset, the last one active. It assigns offsets on append, serves reads by offset and timestamp,
- * applies time and size retention, and makes appends durable on request with group commit: every
- * `flush()` call that arrives while an fdatasync is running is satisfied by the next single one.
+ * offset, the last one active. It assigns offsets on append, serves reads by offset and timestamp
+ * (each read checked by segment-reads.ts before it is returned), applies time and size retention,
+ * and makes appends durable on request with group commit: every `flush()` call that arrives while
+ * an fdatasync is running is satisfied by the next single one.
  *
  * Offsets: logStartOffset <= every readable offset < logEndOffset. The recovery point is the offset
  * below which everything is known to be on disk; after an unclean shutdown LogLoader verifies the
@@ -19,8 +20,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { AbortedTransaction, AppendResult, IsolationLevel, PartitionLogAccess, ReadResult } from '../client/log-access.js';
-import { EddyError, isEddyError } from '../errors.js';
-import { batchesIn, batchIsControl, batchIsTransactional, decodeRecords, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch, verifyBatchFraming } from '../record/record-batch.js';
+import { EddyError } from '../errors.js';
+import { batchIsControl, batchIsTransactional, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
 import { encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
 import type { BatchHeader, CompressionType } from '../record/record.js';
 import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
@@ -32,8 +33,7 @@ import { LogSegment } from './log-segment.js';
 import { ProducerStateManager, type OngoingTransaction } from './producer-state.js';
 import { replaySegment, type ReplayedMarker } from './producer-state-replay.js';
 import { DataWaiters } from './data-waiters.js';
-
-
+import { corruptRead, firstRecordAtOrAfter, type ReadPlace, readValidPrefix } from './segment-reads.js';
 
 export type { LogLoadReport } from './log-loader.js';
 
@@ -473,6 +473,11 @@ export class PartitionLog implements PartitionLogAccess {
     }
   }
 
+  /** What reads report in errors, and whether offsets may have gaps. */
+  private readPlace(): ReadPlace {
+    return { topic: this.topic, partition: this.partition, contiguous: this.contiguousOffsets() };
+  }
+
   /** Index of the segment that may hold `offset`. */
   private segmentIndexFor(offset: number): number {
     let lo = 0;
@@ -505,74 +510,13 @@ export class PartitionLog implements PartitionLogAccess {
       const { position, previousLastOffset } = segment.locate(offset);
       if (position >= segment.size) continue;
       const first = segment.batchAt(position);
-      if (first === null) throw this.corrupt(offset, segment, position);
+      if (first === null) throw corruptRead(this.readPlace(), offset, segment, position);
       const bytes = segment.readBytes(position, Math.max(maxBytes, first.size), allocate);
-      const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset, maxOffset);
+      const { valid, nextOffset } = readValidPrefix(bytes, { offset, segment, position, previousLastOffset }, this.readPlace(), maxOffset);
       if (valid.length === 0) return empty;
       return { bytes: valid, nextOffset, logStartOffset: this.startOffset, logEndOffset: end };
     }
     return empty;
-  }
-
-  /**
-   * Keeps the whole, valid batches at the start of `bytes`. A damaged first batch is an error; damage
-   * later on ends the result early, so the reader gets everything before it and the error on its next
-   * read at exactly the damaged offset. Checks the CRC (of batches this process has not checked
-   * before: see LogSegment.isChecked) and that offsets only increase, which catches
-   * damage to the base offset (the one offset field the CRC does not cover). Without compaction,
-   * offsets in a segment are contiguous, which makes that check exact.
-   */
-  private verifiedPrefix(bytes: Buffer, offset: number, segment: LogSegment, position: number, previousLastOffset: number | null, maxOffset = Number.MAX_SAFE_INTEGER): { valid: Buffer; nextOffset: number } {
-    const contiguous = this.contiguousOffsets();
-    let end = 0;
-    let previousLast = previousLastOffset ?? -1;
-    let nextOffset = offset;
-    const batches = batchesIn(bytes, 0);
-    for (;;) {
-      let header;
-      let at = end;
-      let size = 0;
-      let checked = false;
-      try {
-        const step = batches.next();
-        if (step.done === true) break;
-        ({ position: at, size } = step.value);
-        checked = segment.isChecked(position + at, size);
-        header = checked ? verifyBatchFraming(bytes, at, size) : verifyBatch(bytes, at, size);
-      } catch (err) {
-        if (end === 0) throw this.corrupt(offset, segment, position + at, err);
-        break;
-      }
-      // Batches from maxOffset on are not part of this read (the LSO falls between batches).
-      if (header.baseOffset >= maxOffset) {
-        if (end === 0) return { valid: bytes.subarray(0, 0), nextOffset: offset };
-        break;
-      }
-      const last = header.baseOffset + header.lastOffsetDelta;
-      const follows = contiguous && (end > 0 || previousLastOffset !== null) ? header.baseOffset === previousLast + 1 : header.baseOffset > previousLast;
-      const inOrder = follows && header.baseOffset >= segment.baseOffset && last < segment.nextOffset && (end > 0 || last >= offset);
-      if (!inOrder) {
-        if (end === 0) throw this.corrupt(offset, segment, position + at);
-        break;
-      }
-      if (!checked) segment.markChecked(position + at, size);
-      previousLast = last;
-      nextOffset = last + 1;
-      end = at + size;
-    }
-    if (end === 0) throw this.corrupt(offset, segment, position);
-    return { valid: bytes.subarray(0, end), nextOffset };
-  }
-
-  private corrupt(offset: number, segment: LogSegment, position: number, cause?: unknown): EddyError {
-    const why = isEddyError(cause) ? `: ${cause.message}` : '';
-    return new EddyError('ERR_LOG_CORRUPT', `Corrupt data in ${segment.logFile} at position ${position} reading offset ${offset}${why}`, {
-      topic: this.topic,
-      partition: this.partition,
-      offset,
-      path: segment.logFile,
-      position,
-    }, { cause });
   }
 
   offsetForTimestamp(timestamp: number): number | null {
@@ -582,28 +526,7 @@ export class PartitionLog implements PartitionLogAccess {
   /** The offset and timestamp of the first record whose timestamp is >= `timestamp` (ListOffsets by time), or null. */
   recordAtOrAfterTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
     this.checkUsable();
-    for (const segment of this.segments) {
-      // No skipping by the segment's max timestamp: that comes from the time index, which may be short
-      // after damage; lookupBefore() keeps the scan per segment small either way.
-      if (segment.size === 0) continue;
-      let offset = Math.max(segment.scanStartForTimestamp(timestamp), segment.baseOffset, this.startOffset);
-      while (offset < segment.nextOffset) {
-        const { position, previousLastOffset } = segment.locate(offset);
-        if (position >= segment.size) break;
-        const first = segment.batchAt(position);
-        if (first === null) throw this.corrupt(offset, segment, position);
-        const bytes = segment.readBytes(position, Math.max(1 << 20, first.size));
-        const { valid, nextOffset } = this.verifiedPrefix(bytes, offset, segment, position, previousLastOffset);
-        for (const { position: at, size, header } of batchesIn(valid, 0)) {
-          if (header.maxTimestamp < timestamp || batchIsControl(header.attributes)) continue;
-          for (const record of decodeRecords(valid.subarray(at, at + size), header)) {
-            if (record.offset >= this.startOffset && record.timestamp >= timestamp) return { offset: record.offset, timestamp: record.timestamp };
-          }
-        }
-        offset = nextOffset;
-      }
-    }
-    return null;
+    return firstRecordAtOrAfter(this.segments, this.startOffset, timestamp, this.readPlace());
   }
 
   /**

@@ -12,8 +12,8 @@
  *   A group's members must share a protocol type (Kafka's "consumer" for in-process members); bytes
  *   of other protocol types pass through opaquely between wire members.
  * - JoinGroup v4+ (KIP-394, `requireKnownMemberId`): a new dynamic member first gets a member id to
- *   join with and is kept pending until it does or its session timeout passes. Unlike Kafka, a
- *   rebalance does not wait for pending members: one that joins later starts another rebalance.
+ *   join with and is kept pending until it does or its session timeout passes. A rebalance waits
+ *   for pending members as Kafka's does, so clients started together share one rebalance.
  */
 import { randomUUID } from 'node:crypto';
 import { EddyError } from '../errors.js';
@@ -202,7 +202,7 @@ export class GroupMembership {
   leaveGroup(request: LeaveGroupRequest): void {
     this.deps.registry.checkOpen();
     const group = this.deps.registry.existingGroup(request.groupId);
-    if (this.deps.rebalancer.removePendingMember(group, request.memberId)) return;
+    if (this.deps.rebalancer.pendingMemberLeft(group, request.memberId)) return;
     let memberId = request.memberId;
     if (request.groupInstanceId != null) {
       const current = group.staticMembers.get(request.groupInstanceId);

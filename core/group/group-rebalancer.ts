@@ -11,9 +11,10 @@
  *       └─ last member gone ──┴──── join, leave, session timeout ◀──── Stable ◀────────┘
  *
  * - A rebalance starts when a member joins or rejoins, leaves, or misses its session timeout. It
- *   completes once every known member has sent JoinGroup again (the group generation then goes up
- *   by one), or at the rebalance timeout (the largest of the members' `rebalanceTimeoutMs`), which
- *   drops the members that did not rejoin. Members learn of a rebalance from their next heartbeat
+ *   completes once every known member has sent JoinGroup again and every pending member id (handed
+ *   out by MEMBER_ID_REQUIRED) has joined, left or expired, as Kafka waits for them (the group
+ *   generation then goes up by one), or at the rebalance timeout (the largest of the members'
+ *   `rebalanceTimeoutMs`), which drops the members that did not rejoin. Members learn of a rebalance from their next heartbeat
  *   (ERR_GROUP_REBALANCE_IN_PROGRESS).
  * - Sessions: a member that sends nothing (heartbeat, join, sync) for `sessionTimeoutMs` is removed,
  *   which is how a crashed member looks. A member waiting for a join or sync response is kept alive.
@@ -80,15 +81,23 @@ export class GroupRebalancer {
     group.pendingMembers.set(memberId, this.deps.clock.setTimer(sessionTimeoutMs, () => {
       group.pendingMembers.delete(memberId);
       if (group.state === 'Empty' && isGone(group)) this.deps.registry.delete(group.groupId);
+      else this.maybeCompleteJoin(group);
     }));
   }
 
-  /** Forgets a pending member id (it joined or left); false if it was not pending. */
+  /** Forgets a pending member id that is joining now (the caller adds the member); false if it was not pending. */
   removePendingMember(group: Group, memberId: string): boolean {
     const pending = group.pendingMembers.get(memberId);
     if (pending === undefined) return false;
     pending.cancel();
     group.pendingMembers.delete(memberId);
+    return true;
+  }
+
+  /** A pending member id left before joining: a rebalance waiting for it goes on without it. */
+  pendingMemberLeft(group: Group, memberId: string): boolean {
+    if (!this.removePendingMember(group, memberId)) return false;
+    this.maybeCompleteJoin(group);
     return true;
   }
 
@@ -162,7 +171,7 @@ export class GroupRebalancer {
   }
 
   private maybeCompleteJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance') return;
+    if (group.state !== 'PreparingRebalance' || group.pendingMembers.size > 0) return;
     for (const member of group.members.values()) if (member.joinWaiter === null) return;
     this.completeJoin(group);
   }

@@ -5,12 +5,14 @@
  * error codes, each in an old and a flexible version. Waits are on responses, never on time.
  */
 import test, { type ExecutionContext } from 'ava';
+import { ManualClock } from '../../../core/clock.js';
 import { API_KEYS } from '../../../core/protocol/api-keys.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../core/protocol/consumer-protocol.js';
 import type { StructValue, Value } from '../../../core/protocol/schema.js';
 import { KAFKA_ERRORS } from '../../../core/server/kafka-errors.js';
 import { connectWire, servedEddy, type WireClient } from '../../helpers/kafka-wire.js';
 import { uniqueTopic } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const SESSION = 30_000;
 
@@ -196,6 +198,55 @@ test('two wire members: the join waits for the rebalance; the leader gets every 
   t.is(code(syncB), 0);
   t.deepEqual(syncB.assignment, forB);
   t.deepEqual(decodeAssignment(syncB.assignment as Buffer).userData, Buffer.from('for-B'));
+});
+
+test('members started together share one rebalance: the join waits for member ids handed out by MEMBER_ID_REQUIRED', async (t) => {
+  const { connect, topic, eddy } = await setup(t);
+  const [a, b, c] = [await connect(), await connect(), await connect()];
+  const meta = subscription([topic]);
+  const group = (): ReturnType<typeof eddy.groupCoordinator.describeGroup> => eddy.groupCoordinator.describeGroup('g-together');
+  const pending = await Promise.all([a, b, c].map((client) => joinV9(client, 'g-together', meta)));
+  t.deepEqual(pending.map(code), [KAFKA_ERRORS.MEMBER_ID_REQUIRED, KAFKA_ERRORS.MEMBER_ID_REQUIRED, KAFKA_ERRORS.MEMBER_ID_REQUIRED]);
+  const joinA = joinV9(a, 'g-together', meta, { memberId: pending[0]!.memberId as string });
+  await waitFor(() => group().members.length === 1, 'a to join');
+  t.is(group().state, 'PreparingRebalance', 'the join waits for the two pending members');
+  // c leaves before joining: the rebalance stops waiting for it.
+  const left = await c.request(API_KEYS.LeaveGroup, 4, { groupId: 'g-together', members: [{ memberId: pending[2]!.memberId as Value, groupInstanceId: null }] });
+  t.deepEqual((left.members as StructValue[]).map((m) => m.errorCode), [0]);
+  t.is(group().state, 'PreparingRebalance', 'b is still pending');
+  const joinB = await joinV9(b, 'g-together', meta, { memberId: pending[1]!.memberId as string });
+  const first = await joinA;
+  t.is(code(first), 0);
+  t.is(code(joinB), 0);
+  t.is(first.generationId, 1, 'one rebalance for both');
+  t.is(joinB.generationId, 1);
+  const leader = [first, joinB].find((j) => j.leader === j.memberId)!;
+  t.deepEqual((leader.members as StructValue[]).map((m) => m.memberId).sort(), [first.memberId, joinB.memberId].sort());
+});
+
+test('a pending member id that never joins holds a rebalance only until it expires (its session timeout)', async (t) => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const served = await servedEddy(t, { eddy: { clock } });
+  const topic = uniqueTopic('wg');
+  await served.eddy.admin.createTopic(topic, { partitions: 1 });
+  const [a, b] = [await connectWire({ port: served.port }), await connectWire({ port: served.port })];
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  const meta = subscription([topic]);
+  t.is(code(await joinV9(b, 'g-expire', meta, { sessionTimeoutMs: 6_000 })), KAFKA_ERRORS.MEMBER_ID_REQUIRED);
+  let joined: StructValue | null = null;
+  const joining = joinMember(a, 'g-expire', meta).then((r) => (joined = r));
+  const group = (): ReturnType<typeof served.eddy.groupCoordinator.describeGroup> => served.eddy.groupCoordinator.describeGroup('g-expire');
+  await waitFor(() => group().members.length === 1, 'a to join');
+  clock.advance(5_999);
+  t.is(group().state, 'PreparingRebalance', 'still waiting for the pending id');
+  t.is(joined, null);
+  clock.advance(1);
+  await joining;
+  t.is(code(joined!), 0);
+  t.is(joined!.generationId, 1);
 });
 
 test('JoinGroup errors: invalid group id, session timeout out of bounds, unknown member, other protocol type, no common protocol', async (t) => {

@@ -14,8 +14,8 @@
  *   completes once every known member has sent JoinGroup again and every pending member id (handed
  *   out by MEMBER_ID_REQUIRED) has joined, left or expired, as Kafka waits for them (the group
  *   generation then goes up by one), or at the rebalance timeout (the largest of the members'
- *   `rebalanceTimeoutMs`), which drops the members that did not rejoin. Members learn of a rebalance from their next heartbeat
- *   (ERR_GROUP_REBALANCE_IN_PROGRESS).
+ *   `rebalanceTimeoutMs`), which drops the members that did not rejoin. Members learn of a
+ *   rebalance from their next heartbeat (ERR_GROUP_REBALANCE_IN_PROGRESS).
  * - Sessions: a member that sends nothing (heartbeat, join, sync) for `sessionTimeoutMs` is removed,
  *   which is how a crashed member looks. A member waiting for a join or sync response is kept alive.
  * - The generation's protocol is Kafka's vote among the members' assignors. A wire leader gets every

@@ -10,9 +10,9 @@
  * Fetched bytes are whole stored batches, the first possibly starting before the position. Every
  * batch's CRC is checked before its records are used (the log checks a stored batch only once per
  * process; a remote consumer reads from elsewhere), control batches (transaction markers) are
- * skipped, and records below the position are dropped. A read_committed reader also skips the transactional batches of aborted transactions:
- * a batch of producer P is aborted when an aborted transaction of P has firstOffset <= baseOffset <
- * lastOffset (the abort marker). Damage after at least one good batch ends the result early: the
+ * skipped, and records below the position are dropped. A read_committed reader also skips the
+ * transactional batches of aborted transactions: a batch of producer P is aborted when an aborted
+ * transaction of P has firstOffset <= baseOffset < lastOffset (the abort marker). Damage after at least one good batch ends the result early: the
  * reader gets what precedes it and the error on its next read, at exactly the damaged offset.
  */
 import { EddyError } from '../errors.js';

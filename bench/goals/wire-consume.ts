@@ -14,13 +14,17 @@
  *
  * Reported beside it (no target): the broker's own capacity, the same topics fetched by a client
  * that costs almost nothing per record (bench/lib/wire-driver.ts: Fetch for every partition, 1 MB
- * per partition per request, one request in flight), against the same raw TCP baseline.
+ * per partition per request, one request in flight), against the same raw TCP baseline. And
+ * kcat's ceiling: the same kcat runs against a broker that holds the batches in memory and checks
+ * nothing (bench/lib/memory-broker.ts, filled by the same kcat producer), which bounds what any
+ * broker can show kcat reaching here.
  */
 import { join } from 'node:path';
 import { BENCH_TOPIC_CONFIG, storedRecords, withServedEddy } from '../lib/eddy-instance.js';
 import { type Goal, type GoalResult, ratioOrMissing, reportedRatio } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { KCAT_MISSING, type KcatRun, describeKcatRuns, findKcat, kcatConsume, kcatProduce, writeKcatInput } from '../lib/kcat.js';
+import { withMemoryBroker } from '../lib/memory-broker.js';
 import { VALUE_BYTES } from '../lib/random-data.js';
 import { rawTcpSend } from '../lib/raw-tcp.js';
 import { withTempDir } from '../lib/temp-dir.js';
@@ -36,7 +40,7 @@ export const wireConsumeGoal: Goal = {
     const records = quick ? 5_000 : 1_000_000;
     const payloadBytes = records * VALUE_BYTES;
     const kcat = findKcat();
-    return withServedEddy('wire-consume', (eddy, bootstrap) => withTempDir('wire-consume-input', async (dir) => {
+    return withServedEddy('wire-consume', (eddy, bootstrap) => withTempDir('wire-consume-input', (dir) => withMemoryBroker(async (memoryBroker) => {
       const contenders: Record<string, Contender> = { raw: () => rawTcpSend(payloadBytes) };
       const runs = new Map<string, KcatRun[]>();
       const driverRuns = new Map<string, DriverRun[]>();
@@ -46,6 +50,17 @@ export const wireConsumeGoal: Goal = {
         await writeKcatInput(input, records, VALUE_BYTES);
         for (const partitions of PARTITION_COUNTS) {
           const topic = `wire-consume-${partitions}p`;
+          memoryBroker.createTopic(topic, partitions);
+          await kcatProduce(kcat, memoryBroker.bootstrap, topic, input);
+          const held = memoryBroker.storedRecords(topic);
+          if (held !== records) throw new Error(`wire-consume: the memory broker's ${topic} holds ${held} records, kcat sent ${records}`);
+          const ceilingName = `ceiling-${partitions}p`;
+          runs.set(ceilingName, []);
+          contenders[ceilingName] = async () => {
+            const run = await kcatConsume(kcat, memoryBroker.bootstrap, topic, records);
+            runs.get(ceilingName)!.push(run);
+            return payloadBytes / run.seconds / 1e6;
+          };
           await eddy.admin.createTopic(topic, { partitions, config: BENCH_TOPIC_CONFIG });
           await kcatProduce(kcat, bootstrap, topic, input);
           const stored = storedRecords(eddy, topic, partitions);
@@ -68,12 +83,15 @@ export const wireConsumeGoal: Goal = {
       }
       const median = await interleave(quick ? 2 : 5, contenders, { collectGarbage: false });
       log(`wire-consume medians (${UNIT}): ${JSON.stringify(median)}`);
+      const ofCeiling = PARTITION_COUNTS.map((partitions) => `${partitions}p ${((median[`eddy-${partitions}p`] ?? NaN) / (median[`ceiling-${partitions}p`] ?? NaN)).toFixed(2)}×`);
+      log(`wire-consume Eddy / kcat's ceiling: ${ofCeiling.join(', ')}`);
       for (const [name, list] of runs) log(`wire-consume ${name}: ${describeKcatRuns(list)} (medians)`);
       for (const [name, list] of driverRuns) log(`wire-consume ${name}: ${describeDriverRuns(list)} (medians)`);
       return PARTITION_COUNTS.flatMap((partitions): GoalResult[] => [
         ratioOrMissing(`wire-consume.raw-tcp-${partitions}p`, UNIT, '>=', TARGET, median[`eddy-${partitions}p`], median['raw']!, KCAT_MISSING),
         reportedRatio(`wire-consume.broker-capacity-${partitions}p`, UNIT, median[`broker-${partitions}p`], median['raw'], KCAT_MISSING),
+        reportedRatio(`wire-consume.kcat-ceiling-${partitions}p`, UNIT, median[`ceiling-${partitions}p`], median['raw'], KCAT_MISSING),
       ]);
-    }));
+    })));
   },
 };

@@ -16,12 +16,15 @@
  * that costs almost nothing per record (bench/lib/wire-driver.ts: pre-encoded batches of 1 MB, acks
  * all, 5 requests in flight), against the same raw TCP baseline. kcat's CPU bounds its figure
  * on a small machine; this one says what the broker reaches when the client is not the limit.
+ * And kcat's ceiling: the same kcat runs against a broker that keeps batches in memory and checks
+ * nothing (bench/lib/memory-broker.ts), which bounds what any broker can show kcat reaching here.
  */
 import { join } from 'node:path';
 import { BENCH_TOPIC_CONFIG, storedRecords, withServedEddy } from '../lib/eddy-instance.js';
 import { type Goal, type GoalResult, ratioOrMissing, reportedRatio } from '../lib/goal.js';
 import { type Contender, interleave } from '../lib/interleave.js';
 import { KCAT_MISSING, type KcatRun, describeKcatRuns, findKcat, kcatProduce, writeKcatInput } from '../lib/kcat.js';
+import { withMemoryBroker } from '../lib/memory-broker.js';
 import { VALUE_BYTES } from '../lib/random-data.js';
 import { rawTcpReceive } from '../lib/raw-tcp.js';
 import { withTempDir } from '../lib/temp-dir.js';
@@ -37,7 +40,7 @@ export const wireProduceGoal: Goal = {
     const records = quick ? 5_000 : 1_000_000;
     const payloadBytes = records * VALUE_BYTES;
     const kcat = findKcat();
-    return withServedEddy('wire-produce', (eddy, bootstrap) => withTempDir('wire-produce-input', async (dir) => {
+    return withServedEddy('wire-produce', (eddy, bootstrap) => withTempDir('wire-produce-input', (dir) => withMemoryBroker(async (memoryBroker) => {
       const contenders: Record<string, Contender> = { raw: () => rawTcpReceive(payloadBytes) };
       const runs = new Map<string, KcatRun[]>();
       const driverRuns = new Map<string, DriverRun[]>();
@@ -60,6 +63,20 @@ export const wireProduceGoal: Goal = {
         const input = join(dir, 'records.txt');
         await writeKcatInput(input, records, VALUE_BYTES);
         for (const partitions of PARTITION_COUNTS) {
+          const name = `ceiling-${partitions}p`;
+          runs.set(name, []);
+          contenders[name] = async (round) => {
+            const topic = `wire-produce-ceiling-${partitions}p-${round}`;
+            memoryBroker.createTopic(topic, partitions);
+            const run = await kcatProduce(kcat, memoryBroker.bootstrap, topic, input);
+            const stored = memoryBroker.storedRecords(topic);
+            if (stored !== records) throw new Error(`wire-produce: the memory broker's ${topic} holds ${stored} records, kcat sent ${records}`);
+            memoryBroker.deleteTopic(topic);
+            runs.get(name)!.push(run);
+            return payloadBytes / run.seconds / 1e6;
+          };
+        }
+        for (const partitions of PARTITION_COUNTS) {
           const name = `eddy-${partitions}p`;
           runs.set(name, []);
           contenders[name] = async (round) => {
@@ -76,12 +93,15 @@ export const wireProduceGoal: Goal = {
       }
       const median = await interleave(quick ? 2 : 5, contenders, { collectGarbage: false });
       log(`wire-produce medians (${UNIT}): ${JSON.stringify(median)}`);
+      const ofCeiling = PARTITION_COUNTS.map((partitions) => `${partitions}p ${((median[`eddy-${partitions}p`] ?? NaN) / (median[`ceiling-${partitions}p`] ?? NaN)).toFixed(2)}×`);
+      log(`wire-produce Eddy / kcat's ceiling: ${ofCeiling.join(', ')}`);
       for (const [name, list] of runs) log(`wire-produce ${name}: ${describeKcatRuns(list)} (medians)`);
       for (const [name, list] of driverRuns) log(`wire-produce ${name}: ${describeDriverRuns(list)} (medians)`);
       return PARTITION_COUNTS.flatMap((partitions): GoalResult[] => [
         ratioOrMissing(`wire-produce.raw-tcp-${partitions}p`, UNIT, '>=', TARGET, median[`eddy-${partitions}p`], median['raw']!, KCAT_MISSING),
         reportedRatio(`wire-produce.broker-capacity-${partitions}p`, UNIT, median[`broker-${partitions}p`], median['raw']),
+        reportedRatio(`wire-produce.kcat-ceiling-${partitions}p`, UNIT, median[`ceiling-${partitions}p`], median['raw'], KCAT_MISSING),
       ]);
-    }));
+    })));
   },
 };

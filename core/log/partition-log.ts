@@ -1,6 +1,7 @@
 /**
  * The log of one topic partition: a directory `<topic>-<partition>` of segments ordered by base
- * offset, the last one active. It assigns offsets on append, serves reads by offset and timestamp
+ * offset, the last one active. It assigns offsets on append (each batch checked by append-checks.ts
+ * before a byte is written), serves reads by offset and timestamp
  * (each read checked by segment-reads.ts before it is returned), applies time and size retention,
  * and makes appends durable on request with group commit: every `flush()` call that arrives while
  * an fdatasync is running is satisfied by the next single one.
@@ -21,10 +22,10 @@ import path from 'node:path';
 import type { Clock, Timer } from '../clock.js';
 import type { AbortedTransaction, AppendResult, IsolationLevel, PartitionLogAccess, ReadResult } from '../client/log-access.js';
 import { EddyError } from '../errors.js';
-import { batchIsControl, batchIsTransactional, encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
+import { encodeRecordBatch, setBaseOffset, setLogAppendTime, verifyBatch } from '../record/record-batch.js';
 import { encodeControlRecord, type ControlRecordType } from '../record/control-record.js';
-import type { BatchHeader, CompressionType } from '../record/record.js';
-import { firstKeylessRecord, recompressBatch } from '../record/batch-rewrite.js';
+import type { BatchHeader } from '../record/record.js';
+import { admitProducerBatch, recompressForTopic, requireKeysWhenCompacted } from './append-checks.js';
 import { fsyncDirSync } from './atomic-file.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, type LogLoadReport } from './log-loader.js';
@@ -33,7 +34,8 @@ import { LogSegment } from './log-segment.js';
 import { ProducerStateManager, type OngoingTransaction } from './producer-state.js';
 import { replaySegment, type ReplayedMarker } from './producer-state-replay.js';
 import { DataWaiters } from './data-waiters.js';
-import { corruptRead, firstRecordAtOrAfter, type ReadPlace, readValidPrefix } from './segment-reads.js';
+import { expiredSegmentCount } from './retention.js';
+import { corruptRead, firstRecordAtOrAfter, largestTrackedTimestamp, type ReadPlace, readValidPrefix, segmentIndexFor } from './segment-reads.js';
 
 export type { LogLoadReport } from './log-loader.js';
 
@@ -153,7 +155,7 @@ export class PartitionLog implements PartitionLogAccess {
     for (const segment of this.segments) segment.txnIndex.truncateTo(from);
     let replayed = 0;
     const onMarker = (m: ReplayedMarker): void => this.completeTransaction(m.segment, m.type, m.producerId, m.producerEpoch, m.coordinatorEpoch, m.offset, m.timestamp);
-    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) replayed += replaySegment(this.segments[i] as LogSegment, from, this.producers, onMarker);
+    for (let i = segmentIndexFor(this.segments, from); i < this.segments.length; i++) replayed += replaySegment(this.segments[i] as LogSegment, from, this.producers, onMarker);
     if (replayed > 0 && this.producers.producerCount > 0) this.producers.takeSnapshot(end);
   }
 
@@ -227,32 +229,16 @@ export class PartitionLog implements PartitionLogAccess {
     let batch = input;
     this.checkUsable();
     if (this.damage !== null) throw this.damage;
-    if (batch.length > this.logConfig.maxMessageBytes) {
-      throw new EddyError('ERR_RECORD_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${this.logConfig.maxMessageBytes}`, {
-        topic: this.topic,
-        partition: this.partition,
-        size: batch.length,
-      });
-    }
     // Validate everything before any byte is written: a bad batch must never reach the file.
-    let header = verifyBatch(batch, 0, batch.length);
-    if (batchIsControl(header.attributes)) {
-      throw new EddyError('ERR_BATCH_INVALID', `Control batches are written by the transaction coordinator, not appended by producers (${this.topic}-${this.partition})`, {
-        topic: this.topic,
-        partition: this.partition,
-      });
-    }
-    if (header.producerId < 0 && batchIsTransactional(header.attributes)) {
-      throw new EddyError('ERR_BATCH_INVALID', `A transactional batch needs a producer id (${this.topic}-${this.partition})`, { topic: this.topic, partition: this.partition });
-    }
+    let header = admitProducerBatch(batch, this.logConfig, this);
     if (header.producerId >= 0) {
       const duplicate = this.producers.check(header, origin);
       if (duplicate !== null) {
         return { baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: -1, timestampType: this.logConfig.timestampType, duplicate: true };
       }
     }
-    if (this.logConfig.cleanupPolicy.compact) this.checkKeys(batch, header);
-    const recompressed = this.recompressed(batch, header);
+    requireKeysWhenCompacted(batch, header, this.logConfig, this);
+    const recompressed = recompressForTopic(batch, header, this.logConfig);
     if (recompressed !== batch) {
       batch = recompressed;
       header = verifyBatch(batch, 0, batch.length);
@@ -340,45 +326,13 @@ export class PartitionLog implements PartitionLogAccess {
     this.checkUsable();
     const out: AbortedTransaction[] = [];
     if (to <= from) return out;
-    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+    for (let i = segmentIndexFor(this.segments, from); i < this.segments.length; i++) {
       const segment = this.segments[i] as LogSegment;
       // A segment's markers are at or after its base: those past `to` end transactions that may
       // still have begun before it, so keep looking; the index is tiny.
       segment.txnIndex.collect(from, to, out);
     }
     return out.sort((a, b) => a.firstOffset - b.firstOffset);
-  }
-
-  /**
-   * A compacted topic keeps the latest record per key, so a record without a key has no meaning
-   * there; Kafka's broker refuses such batches, and so does Eddy. Uncompressed batches are checked by
-   * walking record framing only (no record objects); compressed ones are decoded.
-   */
-  private checkKeys(batch: Buffer, header: BatchHeader): void {
-    const keyless = firstKeylessRecord(batch, header);
-    if (keyless >= 0) {
-      throw new EddyError('ERR_RECORD_INVALID', `Record ${keyless} of the batch has no key; topic ${this.topic} is compacted (cleanup.policy=${this.policyName()}) and keeps records by key`, {
-        topic: this.topic,
-        partition: this.partition,
-        record: keyless,
-      });
-    }
-  }
-
-  private policyName(): string {
-    const { compact, delete: del } = this.logConfig.cleanupPolicy;
-    return [compact ? 'compact' : '', del ? 'delete' : ''].filter((p) => p !== '').join(',');
-  }
-
-  /**
-   * Applies the topic's `compression.type` (Kafka's broker-side recompression): `producer` keeps the
-   * batch as sent; a codec name re-encodes batches that use another codec, keeping producer id,
-   * epoch, sequence, transactional flag and timestamps.
-   */
-  private recompressed(batch: Buffer, header: BatchHeader): Buffer {
-    const wanted = this.logConfig.compressionType;
-    if (wanted === 'producer') return batch;
-    return recompressBatch(batch, header, wanted === 'uncompressed' ? 'none' : (wanted as CompressionType));
   }
 
   private afterAppend(): void {
@@ -478,23 +432,6 @@ export class PartitionLog implements PartitionLogAccess {
     return { topic: this.topic, partition: this.partition, contiguous: this.contiguousOffsets() };
   }
 
-  /** Index of the segment that may hold `offset`. */
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.segments[mid] as LogSegment).baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
   /**
    * Whole batches from the one holding `offset`, about `maxBytes` of them (at least one whole
    * batch), stopping before `maxOffset`; read into buffers from `allocate` when given.
@@ -505,7 +442,7 @@ export class PartitionLog implements PartitionLogAccess {
     const end = this.logEndOffset();
     const empty = { bytes: Buffer.alloc(0), nextOffset: offset, logStartOffset: this.startOffset, logEndOffset: end };
     if (offset === end || offset >= maxOffset) return empty;
-    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+    for (let i = segmentIndexFor(this.segments, offset); i < this.segments.length; i++) {
       const segment = this.segments[i] as LogSegment;
       const { position, previousLastOffset } = segment.locate(offset);
       if (position >= segment.size) continue;
@@ -536,11 +473,7 @@ export class PartitionLog implements PartitionLogAccess {
    */
   maxTimestampOffset(): { offset: number; timestamp: number } | null {
     this.checkUsable();
-    let best: { offset: number; timestamp: number } | null = null;
-    for (const segment of this.segments) {
-      if (segment.maxTimestampSoFar < 0 || segment.offsetOfMaxTimestampSoFar < this.startOffset) continue;
-      if (best === null || segment.maxTimestampSoFar > best.timestamp) best = { offset: segment.offsetOfMaxTimestampSoFar, timestamp: segment.maxTimestampSoFar };
-    }
+    const best = largestTrackedTimestamp(this.segments, this.startOffset);
     if (best === null) return null;
     // No record is later than the largest timestamp, so the first at or after it is the first that has it.
     return this.recordAtOrAfterTimestamp(best.timestamp) ?? best;
@@ -577,31 +510,16 @@ export class PartitionLog implements PartitionLogAccess {
   }
 
   /**
-   * Deletes closed segments past `retention.ms` (by their largest timestamp) or beyond
-   * `retention.bytes`, oldest first, and advances the log start offset. A clock that jumped backwards
-   * sees every segment as young, so it deletes nothing. Returns the number of segments deleted.
-   * Also forgets producers idle for longer than producer.id.expiration.ms (one day).
+   * Deletes the oldest segments retention.ts finds expired (by `retention.ms`, `retention.bytes` or
+   * the log start offset) and advances the log start offset past them. Returns the number of
+   * segments deleted. Also forgets producers idle for longer than producer.id.expiration.ms (one day).
    */
   applyRetention(now: number): number {
     if (this.closed || this.failure !== null) return 0;
     this.producers.expire(now, PRODUCER_ID_EXPIRATION_MS);
-    if (!this.logConfig.cleanupPolicy.delete) return 0;
-    const { retentionMs, retentionBytes } = this.logConfig;
-    let sizeOver = retentionBytes < 0 ? -1 : this.sizeInBytes() - retentionBytes;
-    let count = 0;
-    while (this.segments.length > 1) {
-      const oldest = this.segments[0] as LogSegment;
-      const next = this.segments[1] as LogSegment;
-      const expiredByTime = retentionMs >= 0 && oldest.maxTimestampSoFar >= 0 && now - oldest.maxTimestampSoFar > retentionMs;
-      const expiredBySize = retentionBytes >= 0 && sizeOver - oldest.size >= 0;
-      const belowStart = next.baseOffset <= this.startOffset;
-      if (!expiredByTime && !expiredBySize && !belowStart) break;
-      this.segments.shift();
-      sizeOver -= oldest.size;
-      this.startOffset = Math.max(this.startOffset, next.baseOffset);
-      this.removeLater(oldest.markDeleted());
-      count++;
-    }
+    const count = expiredSegmentCount(this.segments, this.logConfig, this.startOffset, now);
+    for (const oldest of this.segments.splice(0, count)) this.removeLater(oldest.markDeleted());
+    if (count > 0) this.startOffset = Math.max(this.startOffset, (this.segments[0] as LogSegment).baseOffset);
     return count;
   }
 

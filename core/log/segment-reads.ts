@@ -1,8 +1,9 @@
 /**
- * Checking what a read took from a segment before anyone sees it, and the timestamp scan built on
- * it. Bytes come straight from the file: every batch's framing and offsets are checked on every
- * read, and its CRC when this process has not checked that batch before (LogSegment.isChecked).
- * Damage is an ERR_LOG_CORRUPT naming the file and position, never records.
+ * Checking what a read took from a segment before anyone sees it, the timestamp scan built on it,
+ * and the lookups reads start from (the segment that may hold an offset, the largest timestamp).
+ * Bytes come straight from the file: every batch's framing and offsets are checked on every read,
+ * and its CRC when this process has not checked that batch before (LogSegment.isChecked). Damage
+ * is an ERR_LOG_CORRUPT naming the file and position, never records.
  */
 import { EddyError, isEddyError } from '../errors.js';
 import { batchesIn, batchIsControl, decodeRecords, verifyBatch, verifyBatchFraming } from '../record/record-batch.js';
@@ -112,4 +113,34 @@ export function firstRecordAtOrAfter(segments: readonly LogSegment[], startOffse
     }
   }
   return null;
+}
+
+/** Index of the segment that may hold `offset`: the last whose base offset is at or below it (0 when none is). */
+export function segmentIndexFor(segments: readonly LogSegment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((segments[mid] as LogSegment).baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * The largest record timestamp in the segments' time tracking whose offset is at or after
+ * `logStartOffset`, with that offset; null when none.
+ */
+export function largestTrackedTimestamp(segments: readonly LogSegment[], logStartOffset: number): { offset: number; timestamp: number } | null {
+  let best: { offset: number; timestamp: number } | null = null;
+  for (const segment of segments) {
+    if (segment.maxTimestampSoFar < 0 || segment.offsetOfMaxTimestampSoFar < logStartOffset) continue;
+    if (best === null || segment.maxTimestampSoFar > best.timestamp) best = { offset: segment.offsetOfMaxTimestampSoFar, timestamp: segment.maxTimestampSoFar };
+  }
+  return best;
 }

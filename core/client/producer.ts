@@ -36,29 +36,14 @@
  * ```
  */
 import { EddyError, isEddyError } from '../errors.js';
-import type { RecordHeader, RecordInput } from '../record/record.js';
-import type { Serde } from '../serdes.js';
 import type { AppendResult, ProducerLogAccess, ProducerPartitionAccess, TransactionIdentity } from './log-access.js';
 import { DefaultPartitioner, type Partitioner } from './partitioner.js';
-import { toRecordHeaders } from './headers.js';
+import { checkPartitions, type PreparedRecord, prepareRecords } from './prepared-records.js';
 import { checkAcks, resolveProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { BatchSender, ProducerBatch, SendState, type PartitionSender } from './producer-sender.js';
-import type { Acks, Message, ProducerOptions, ProducerRecord, RecordMetadata, TopicPartitionOffset } from './types.js';
+import type { Acks, ProducerOptions, ProducerRecord, RecordMetadata, TopicPartitionOffset } from './types.js';
 
 export { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
-
-/** Upper bound of a record's framing: length, attributes, timestamp and offset deltas, key/value lengths, header count. */
-const RECORD_OVERHEAD = 5 + 1 + 10 + 5 + 5 + 5 + 5;
-/** Upper bound of a header's framing: key and value length varints. */
-const HEADER_OVERHEAD = 10;
-
-const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
-
-interface PreparedRecord {
-  record: RecordInput;
-  partition: number;
-  size: number;
-}
 
 export interface ProducerMetrics {
   batchesAppended: number;
@@ -164,7 +149,7 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
         throw new EddyError('ERR_RECORD_INVALID', 'send() needs a messages array', { topic: record.topic });
       }
       // Convert and validate first, so a bad message does not auto-create the topic.
-      prepared = this.prepare(record.topic, record.messages);
+      prepared = prepareRecords(record.topic, record.messages, this.options, this.log.clock.now());
       if (this.routing === null) {
         numPartitions = this.log.partitionCount(record.topic, true);
         if (typeof numPartitions === 'number') checkPartitions(record.topic, prepared, numPartitions);
@@ -415,54 +400,6 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
 
   // ---- batching ---------------------------------------------------------------------------------
 
-  /** Validates and converts every message before any is queued, so a bad message rejects the whole send. */
-  private prepare(topic: string, messages: ReadonlyArray<Message<K, V>>): PreparedRecord[] {
-    const out: PreparedRecord[] = new Array<PreparedRecord>(messages.length);
-    const now = this.log.clock.now();
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i];
-      if (typeof message !== 'object' || message === null) {
-        throw new EddyError('ERR_RECORD_INVALID', `Message ${i} is not an object`, { topic, index: i });
-      }
-      const key = this.toBytes(message.key ?? null, this.options.keySerde, 'key', topic, i);
-      const value = this.toBytes(message.value ?? null, this.options.valueSerde, 'value', topic, i);
-      const headers = message.headers === undefined ? NO_HEADERS : toRecordHeaders(message.headers, topic, i);
-      const timestamp = message.timestamp ?? now;
-      if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-        throw new EddyError('ERR_TIMESTAMP_INVALID', `Message ${i} has an invalid timestamp`, { topic, index: i, value: timestamp });
-      }
-      let partition: number;
-      if (message.partition !== undefined) {
-        partition = message.partition;
-        if (!Number.isInteger(partition) || partition < 0) {
-          throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${topic} has no partition ${String(partition)}`, { topic, partition, index: i });
-        }
-      } else {
-        partition = -1; // decided at enqueue time: the sticky partition may move while this send is queued
-      }
-      let size = RECORD_OVERHEAD + (key === null ? 0 : key.length) + (value === null ? 0 : value.length);
-      for (const h of headers) size += HEADER_OVERHEAD + Buffer.byteLength(h.key) + (h.value === null ? 0 : h.value.length);
-      out[i] = { record: { key, value, headers, timestamp }, partition, size };
-    }
-    return out;
-  }
-
-  private toBytes<T>(input: T | null, serde: Serde<T> | undefined, what: 'key' | 'value', topic: string, index: number): Buffer | null {
-    if (serde !== undefined) {
-      try {
-        return serde.serialize(input as T);
-      } catch (err) {
-        if (isEddyError(err)) throw err;
-        throw new EddyError('ERR_SERDE_FAILED', `The ${what} serde failed on message ${index}`, { topic, index, what }, { cause: err });
-      }
-    }
-    if (input === null) return null;
-    if (typeof input === 'string') return Buffer.from(input, 'utf8');
-    if (Buffer.isBuffer(input)) return input;
-    if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    throw new EddyError('ERR_RECORD_INVALID', `Message ${index} has a ${what} that is not a Buffer, string or null; configure a ${what}Serde`, { topic, index, what });
-  }
-
   /*
    * Hot path, once per record. It avoids per-record allocation beyond the RecordInput itself (owners
    * and slots go into parallel arrays of the batch, not into a wrapper object per record; one promise
@@ -591,15 +528,5 @@ export class Producer<K = Buffer | string | null, V = Buffer | string | null> {
     }
     if (this.options.transactionalId !== null) this.onTransactionError(err);
     this.batchDone();
-  }
-}
-
-/** Throws ERR_PARTITION_NOT_FOUND for the first record whose partition the topic does not have. */
-function checkPartitions(topic: string, prepared: readonly PreparedRecord[], numPartitions: number): void {
-  for (let i = 0; i < prepared.length; i++) {
-    const partition = prepared[i]!.partition;
-    if (partition >= numPartitions) {
-      throw new EddyError('ERR_PARTITION_NOT_FOUND', `Topic ${topic} has no partition ${partition} (it has ${numPartitions})`, { topic, partition, index: i });
-    }
   }
 }

@@ -17,16 +17,8 @@ import {
   encodeAssignment,
   encodeSubscription,
 } from '../../../core/protocol/consumer-protocol.js';
-import { assertRoundTrips } from './protocol-values.js';
-
-/** Hex written one field a line, `|` starting a comment. */
-function hex(text: string): Buffer {
-  const digits = text
-    .split('\n')
-    .map((line) => line.split('|')[0]!.replace(/\s+/g, ''))
-    .join('');
-  return Buffer.from(digits, 'hex');
-}
+import { hex } from './golden-bytes.js';
+import { assertRoundTrips, decodesOrRefuses } from './protocol-values.js';
 
 const V0_SUBSCRIPTION = hex(`
   0000                | version 0
@@ -167,16 +159,6 @@ test('decoded subscriptions and assignments encode back to the same bytes, in ev
     ),
   );
 });
-
-function decodesOrRefuses(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch (err) {
-    if (isEddyError(err, 'ERR_PROTOCOL_INVALID')) return true;
-    throw err;
-  }
-}
 
 test('fuzz: random bytes decode or are refused with ERR_PROTOCOL_INVALID', (t) => {
   t.notThrows(() =>

@@ -9,7 +9,7 @@
  * Bodies only: the frame and header around them are frame.test.ts's business, and these APIs are
  * registered in API_MESSAGES separately.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { isEddyError } from '../../../core/errors.js';
 import { API_KEYS } from '../../../core/protocol/api-keys.js';
 import { DeleteGroupsRequest } from '../../../core/protocol/messages/delete-groups-request.js';
@@ -33,31 +33,9 @@ import { OffsetFetchResponse } from '../../../core/protocol/messages/offset-fetc
 import { SyncGroupRequest } from '../../../core/protocol/messages/sync-group-request.js';
 import { SyncGroupResponse } from '../../../core/protocol/messages/sync-group-response.js';
 import { Reader } from '../../../core/protocol/primitives.js';
-import { decode, type Message, type StructValue } from '../../../core/protocol/schema.js';
+import { decode } from '../../../core/protocol/schema.js';
+import { ascii, golden, hex } from './golden-bytes.js';
 import { assertMutatedBodiesDecodeOrRefuse, assertRandomBodiesDecodeOrRefuse, assertRoundTrips, encodeBody, versionsOf } from './protocol-values.js';
-
-/** Golden bytes written one field a line: hex, then `|` and a comment. */
-function hex(text: string): Buffer {
-  const digits = text
-    .split('\n')
-    .map((line) => line.split('|')[0]!.replace(/\s+/g, ''))
-    .join('');
-  if (!/^([0-9a-f]{2})*$/.test(digits)) throw new Error(`not hex: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-const ascii = (text: string): string => Buffer.from(text, 'ascii').toString('hex');
-
-
-/**
- * `value` encodes to `bytes`, and `bytes` decode to `decoded` (the value with every field the
- * version lacks at its default) with nothing left over.
- */
-function golden(t: ExecutionContext, message: Message, version: number, bytes: Buffer, value: StructValue, decoded: StructValue): void {
-  t.deepEqual(encodeBody(message, version, value), bytes);
-  const r = new Reader(bytes);
-  t.deepEqual(decode(message, version, r), decoded);
-  t.is(r.remaining, 0);
-}
 
 const APIS = [
   { apiKey: API_KEYS.FindCoordinator, request: FindCoordinatorRequest, response: FindCoordinatorResponse, versions: '0-5', flexible: 3 },

@@ -18,18 +18,8 @@ import {
 } from '../../../core/protocol/messages/index.js';
 import { Reader } from '../../../core/protocol/primitives.js';
 import { decode } from '../../../core/protocol/schema.js';
+import { ascii, hex } from './golden-bytes.js';
 import { assertRoundTrips } from './protocol-values.js';
-
-/** Golden bytes written one field a line: hex, then `|` and a comment. */
-function hex(text: string): Buffer {
-  const digits = text
-    .split('\n')
-    .map((line) => line.split('|')[0]!.replace(/\s+/g, ''))
-    .join('');
-  if (!/^([0-9a-f]{2})*$/.test(digits)) throw new Error(`not hex: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-const ascii = (text: string): string => Buffer.from(text, 'ascii').toString('hex');
 
 test('API keys are Kafka\'s numbers, named both ways', (t) => {
   t.is(API_KEYS.Produce, 0);

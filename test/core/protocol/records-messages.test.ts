@@ -17,19 +17,8 @@ import { ProduceRequest } from '../../../core/protocol/messages/produce-request.
 import { ProduceResponse } from '../../../core/protocol/messages/produce-response.js';
 import { Reader } from '../../../core/protocol/primitives.js';
 import { decode, type Message, type StructValue } from '../../../core/protocol/schema.js';
+import { ascii, hex } from './golden-bytes.js';
 import { assertMutatedBodiesDecodeOrRefuse, assertRandomBodiesDecodeOrRefuse, assertRoundTrips, encodeBody } from './protocol-values.js';
-
-/** Golden bytes written one field a line: hex, then `|` and a comment. */
-function hex(text: string): Buffer {
-  const digits = text
-    .split('\n')
-    .map((line) => line.split('|')[0]!.replace(/\s+/g, ''))
-    .join('');
-  if (!/^([0-9a-f]{2})*$/.test(digits)) throw new Error(`not hex: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-const ascii = (text: string): string => Buffer.from(text, 'ascii').toString('hex');
-
 
 /** Decodes a whole body; trailing bytes are a failure. */
 function decodeBody(message: Message, version: number, bytes: Buffer): StructValue {

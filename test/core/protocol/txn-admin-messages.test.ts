@@ -40,18 +40,8 @@ import { TxnOffsetCommitRequest } from '../../../core/protocol/messages/txn-offs
 import { TxnOffsetCommitResponse } from '../../../core/protocol/messages/txn-offset-commit-response.js';
 import { Reader, Writer } from '../../../core/protocol/primitives.js';
 import { decode, encode, type Message, type StructValue } from '../../../core/protocol/schema.js';
+import { ascii, hex } from './golden-bytes.js';
 import { assertMutatedBodiesDecodeOrRefuse, assertRandomBodiesDecodeOrRefuse, assertRoundTrips } from './protocol-values.js';
-
-/** Golden bytes written one field a line: hex, then `|` and a comment. */
-function hex(text: string): Buffer {
-  const digits = text
-    .split('\n')
-    .map((line) => line.split('|')[0]!.replace(/\s+/g, ''))
-    .join('');
-  if (!/^([0-9a-f]{2})*$/.test(digits)) throw new Error(`not hex: ${digits}`);
-  return Buffer.from(digits, 'hex');
-}
-const ascii = (text: string): string => Buffer.from(text, 'ascii').toString('hex');
 
 function sizePrefixed(write: (w: Writer) => void): Buffer {
   const w = new Writer();

@@ -5,6 +5,8 @@
  * connect to it through the address recorded in the directory.
  *
  * SASL users come from a JSON file `{ "user": "password", … }` (`--sasl-users`); TLS from PEM files.
+ * `--config NAME=VALUE` sets the data directory's broker configs (Eddy.open's `config`), as
+ * `kafka-server-start.sh --override` does.
  */
 import fs from 'node:fs';
 import { EddyError } from '../../core/errors.js';
@@ -47,6 +49,7 @@ export const serveCommand: Command = {
     'tls-key': { type: 'string', valueName: 'FILE', description: 'TLS private key (PEM); needs --tls-cert' },
     'tls-cert': { type: 'string', valueName: 'FILE', description: 'TLS certificate (PEM); needs --tls-key' },
     'tls-ca': { type: 'string', valueName: 'FILE', description: 'CA (PEM) to verify client certificates with' },
+    config: { type: 'string', valueName: 'NAME=VALUE', multiple: true, description: 'Broker config by Kafka\'s name, e.g. num.partitions=3 or group.initial.rebalance.delay.ms=3000' },
     ...DATA_DIR_OPTION,
   },
   notes: 'Stops cleanly on SIGINT/SIGTERM. Listening on an address other than loopback exposes the data to that network: use --sasl-users and TLS.',
@@ -65,7 +68,7 @@ export const serveCommand: Command = {
       serve.tls = { key: readFile('--tls-key', key), cert: readFile('--tls-cert', cert), ...(ca === undefined ? {} : { ca: readFile('--tls-ca', ca) }) };
     }
     const dataDir = resolveDataDir(args, ctx);
-    const eddy = await Eddy.open({ dataDir, serve });
+    const eddy = await Eddy.open({ dataDir, serve, config: args.keyValues('config') });
     try {
       const where = [eddy.servedAddresses.tcp === null ? null : `${eddy.servedAddresses.tcp.host}:${eddy.servedAddresses.tcp.port}`, eddy.servedAddresses.unix].filter((a) => a !== null);
       note(ctx, `Serving ${dataDir} on ${where.join(' and ')} (Ctrl-C to stop)`);

@@ -67,7 +67,7 @@ export class GroupCoordinator {
   constructor(private readonly deps: GroupCoordinatorDeps) {
     const { clock, store, config } = deps;
     this.registry = new GroupRegistry(clock);
-    this.rebalancer = new GroupRebalancer({ clock, registry: this.registry });
+    this.rebalancer = new GroupRebalancer({ clock, registry: this.registry, initialRebalanceDelayMs: config.initialRebalanceDelayMs });
     this.membership = new GroupMembership({ config, registry: this.registry, rebalancer: this.rebalancer });
     this.offsets = new GroupOffsets({
       clock,

@@ -110,7 +110,7 @@ export class GroupMembership {
       group.protocolType = protocolType;
       if (request.groupInstanceId !== null) group.staticMembers.set(request.groupInstanceId, memberId);
       rebalancer.scheduleSession(group, member);
-      rebalancer.rebalanceOnJoin(group);
+      rebalancer.rebalanceOnJoin(group, true);
       return;
     }
     const member = knownMember(group, request.memberId);

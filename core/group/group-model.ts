@@ -87,6 +87,11 @@ export class Group {
   /** Member ids replaced by a newer instance of the same static member. */
   readonly fenced = new Set<string>();
   rebalanceTimer: Timer | null = null;
+  /**
+   * While the first rebalance of an empty group is held back (group.initial.rebalance.delay.ms):
+   * the time left of the rebalance timeout, and whether a new member joined in the current delay.
+   */
+  initialDelay: { remainingMs: number; newMemberAdded: boolean } | null = null;
   /** When the group last changed state (for Empty: since when it has had no members). */
   stateSince: number;
   readonly offsets = new Map<string, CachedOffset>();

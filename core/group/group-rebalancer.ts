@@ -16,6 +16,10 @@
  *   generation then goes up by one), or at the rebalance timeout (the largest of the members'
  *   `rebalanceTimeoutMs`), which drops the members that did not rejoin. Members learn of a
  *   rebalance from their next heartbeat (ERR_GROUP_REBALANCE_IN_PROGRESS).
+ * - The first rebalance of an empty group waits `group.initial.rebalance.delay.ms` (0 by default)
+ *   before it completes, and again (up to that delay, within the rebalance timeout) each time a new
+ *   member joined during the wait, as Kafka's InitialDelayedJoin does: consumers started one after
+ *   another then share one first rebalance.
  * - Sessions: a member that sends nothing (heartbeat, join, sync) for `sessionTimeoutMs` is removed,
  *   which is how a crashed member looks. A member waiting for a join or sync response is kept alive.
  * - The generation's protocol is Kafka's vote among the members' assignors. A wire leader gets every
@@ -31,6 +35,8 @@ import type { JoinGroupResponse, SyncGroupRequest, SyncGroupResponse } from './p
 export interface GroupRebalancerDeps {
   clock: Clock;
   registry: GroupRegistry;
+  /** group.initial.rebalance.delay.ms; 0 completes a first rebalance as soon as every member joined. */
+  initialRebalanceDelayMs: number;
 }
 
 /** A member's SyncGroup answer: its partitions, and for a wire member its assignment bytes. */
@@ -103,8 +109,12 @@ export class GroupRebalancer {
 
   // ── Transitions ──────────────────────────────────────────────────────────────────────────────
 
-  /** A member joined or rejoined (its join waiter is set): start a rebalance or complete the one under way. */
-  rebalanceOnJoin(group: Group): void {
+  /**
+   * A member joined (`newMember`) or rejoined (its join waiter is set): start a rebalance or
+   * complete the one under way.
+   */
+  rebalanceOnJoin(group: Group, newMember = false): void {
+    if (newMember && group.initialDelay !== null) group.initialDelay.newMemberAdded = true;
     if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
     else this.prepareRebalance(group);
   }
@@ -159,10 +169,17 @@ export class GroupRebalancer {
       member.syncWaiter?.reject(groupError('ERR_GROUP_REBALANCE_IN_PROGRESS', group.groupId));
       member.syncWaiter = null;
     }
+    const initial = group.state === 'Empty';
     group.state = 'PreparingRebalance';
     group.stateSince = this.deps.clock.now();
     group.rebalanceTimer?.cancel();
     const timeout = Math.max(1, ...[...group.members.values()].map((m) => m.rebalanceTimeoutMs));
+    const delay = this.deps.initialRebalanceDelayMs;
+    if (initial && delay > 0) {
+      group.initialDelay = { remainingMs: Math.max(timeout - delay, 0), newMemberAdded: false };
+      this.holdInitialJoin(group, delay);
+      return;
+    }
     group.rebalanceTimer = this.deps.clock.setTimer(timeout, () => {
       group.rebalanceTimer = null;
       if (group.state === 'PreparingRebalance') this.completeJoin(group);
@@ -170,8 +187,28 @@ export class GroupRebalancer {
     this.maybeCompleteJoin(group);
   }
 
+  /**
+   * Holds a first rebalance for `delayMs`; then waits again if a new member joined meanwhile and
+   * time is left, else completes it with the members that joined (pending member ids do not hold it).
+   */
+  private holdInitialJoin(group: Group, delayMs: number): void {
+    group.rebalanceTimer = this.deps.clock.setTimer(delayMs, () => {
+      group.rebalanceTimer = null;
+      const held = group.initialDelay;
+      if (held === null || group.state !== 'PreparingRebalance') return;
+      if (held.newMemberAdded && held.remainingMs > 0) {
+        const next = Math.min(this.deps.initialRebalanceDelayMs, held.remainingMs);
+        held.remainingMs -= next;
+        held.newMemberAdded = false;
+        this.holdInitialJoin(group, next);
+        return;
+      }
+      this.completeJoin(group);
+    });
+  }
+
   private maybeCompleteJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance' || group.pendingMembers.size > 0) return;
+    if (group.state !== 'PreparingRebalance' || group.pendingMembers.size > 0 || group.initialDelay !== null) return;
     for (const member of group.members.values()) if (member.joinWaiter === null) return;
     this.completeJoin(group);
   }
@@ -179,6 +216,7 @@ export class GroupRebalancer {
   private completeJoin(group: Group): void {
     group.rebalanceTimer?.cancel();
     group.rebalanceTimer = null;
+    group.initialDelay = null;
     for (const member of [...group.members.values()]) {
       // Members that did not rejoin within the rebalance timeout are dropped.
       if (member.joinWaiter === null) this.dropMember(group, member, groupError('ERR_GROUP_UNKNOWN_MEMBER', group.groupId, 'Removed: did not rejoin within the rebalance timeout'));

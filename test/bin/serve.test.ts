@@ -85,6 +85,32 @@ test('eddy serve refuses a bad or busy listen address with one coded line', asyn
   t.is((await runEddy(['topics', 'list', '--data-dir', dataDir])).code, 0);
 });
 
+test('eddy serve --config sets broker configs by Kafka\'s names; a bad one is one coded line', async (t) => {
+  const dataDir = await makeDataDir(t);
+  const unknown = await runEddy(['serve', '--listen', '127.0.0.1:0', '--config', 'no.such.config=1', '--data-dir', dataDir]);
+  t.is(unknown.code, 1);
+  t.regex(unknown.stderr, /^eddy: ERR_CONFIG_UNKNOWN: .*no\.such\.config/m);
+  const invalid = await runEddy(['serve', '--listen', '127.0.0.1:0', '--config', 'group.initial.rebalance.delay.ms=-5', '--data-dir', dataDir]);
+  t.is(invalid.code, 1);
+  t.regex(invalid.stderr, /^eddy: ERR_CONFIG_INVALID: .*group\.initial\.rebalance\.delay\.ms/m);
+
+  const server = startEddy(['serve', '--listen', '127.0.0.1:0', '--config', 'num.partitions=3', '--config', 'group.initial.rebalance.delay.ms=100', '--data-dir', dataDir], { timeoutMs: 60_000 });
+  t.teardown(() => server.child.kill('SIGKILL'));
+  const { port } = await serving(server);
+  const wire = await connectWire({ port });
+  try {
+    // A topic created by a client's metadata request gets num.partitions partitions.
+    const response = await wire.request(API_KEYS.Metadata, 12, { topics: [{ name: 'auto', topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
+    const [topic] = response.topics as Array<{ name: string; errorCode: number; partitions: unknown[] }>;
+    t.like(topic, { name: 'auto', errorCode: 0 });
+    t.is(topic!.partitions.length, 3);
+  } finally {
+    wire.close();
+  }
+  server.child.kill('SIGTERM');
+  t.is((await server.exited).code, 0);
+});
+
 test('beside eddy serve: eddy produce in one process, eddy consume --group in two others splitting the partitions', async (t) => {
   const dataDir = await makeDataDir(t);
   t.is((await runEddy(['topics', 'create', 'jobs', '--partitions', '4', '--data-dir', dataDir])).code, 0);

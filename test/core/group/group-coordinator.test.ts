@@ -174,6 +174,65 @@ test('a member that does not rejoin within the rebalance timeout is dropped and 
   t.is(coordinator.describeGroup('g').members.length, 1);
 });
 
+/** A join whose answer is recorded when it comes, so a test can check it has not come yet. */
+function pendingJoin(coordinator: Awaited<ReturnType<typeof setup>>['coordinator'], request: JoinGroupRequest): { result: () => JoinGroupResponse | null } {
+  let result: JoinGroupResponse | null = null;
+  void coordinator.joinGroup(request).then((r) => {
+    result = r;
+  });
+  return { result: () => result };
+}
+
+test('group.initial.rebalance.delay.ms holds the first rebalance, and holds it again while new members keep joining', async (t) => {
+  const { coordinator, clock } = await setup(t, { 'group.initial.rebalance.delay.ms': 3_000 });
+  const a = pendingJoin(coordinator, joinRequest());
+  await nextTurn();
+  t.is(a.result(), null, 'every member has joined, but the delay holds the rebalance');
+  t.is(coordinator.describeGroup('g').state, 'PreparingRebalance');
+  clock.advance(2_000);
+  const b = pendingJoin(coordinator, joinRequest());
+  clock.advance(1_000);
+  await nextTurn();
+  t.is(a.result(), null, 'a member joined during the delay: it waits once more');
+  clock.advance(2_999);
+  await nextTurn();
+  t.is(a.result(), null);
+  clock.advance(1);
+  await nextTurn();
+  const [ja, jb] = [a.result(), b.result()];
+  t.is(ja?.generationId, 1, 'one first rebalance for both');
+  t.is(jb?.generationId, 1);
+  t.is(ja?.members.length, 2, 'the leader sees both members');
+  await Promise.all([
+    coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: ja!.memberId, assignments: [] }),
+    coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: jb!.memberId, assignments: [] }),
+  ]);
+  // Only a group coming out of Empty waits: the next rebalance completes once every member rejoined.
+  coordinator.leaveGroup({ groupId: 'g', memberId: jb!.memberId });
+  const again = await coordinator.joinGroup(joinRequest(ja!.memberId));
+  t.is(again.generationId, 2);
+});
+
+test('the initial rebalance delay ends by the rebalance timeout however many members join', async (t) => {
+  const { coordinator, clock } = await setup(t, { 'group.initial.rebalance.delay.ms': 3_000 });
+  const request = joinRequest('', { rebalanceTimeoutMs: 5_000 });
+  const a = pendingJoin(coordinator, request);
+  clock.advance(1_000);
+  pendingJoin(coordinator, request);
+  clock.advance(3_000);
+  pendingJoin(coordinator, request);
+  await nextTurn();
+  t.is(a.result(), null);
+  // The second wait is the 2 s left of the 5 s rebalance timeout; a member joined in it, but no time is left.
+  clock.advance(999);
+  await nextTurn();
+  t.is(a.result(), null);
+  clock.advance(1);
+  await nextTurn();
+  t.is(a.result()?.generationId, 1);
+  t.is(a.result()?.members.length, 3);
+});
+
 test('static membership: a restart within the session timeout gets the same assignment in the same generation, and fences the old id', async (t) => {
   const { coordinator, clock } = await setup(t);
   const req = joinRequest('', { groupInstanceId: 'node-1' });

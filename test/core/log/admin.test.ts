@@ -425,6 +425,7 @@ test('bad Eddy.open config is ERR_CONFIG_UNKNOWN / ERR_CONFIG_INVALID and takes 
     [{ 'log.segment.bytes': 1 }, 'ERR_CONFIG_INVALID'],
     [{ 'log.cleanup.policy': 'nope' }, 'ERR_CONFIG_INVALID'],
     [{ 'log.message.timestamp.type': 'Foo' }, 'ERR_CONFIG_INVALID'],
+    [{ 'group.initial.rebalance.delay.ms': -1 }, 'ERR_CONFIG_INVALID'],
   ];
   for (const [config, code] of bad) {
     await t.throwsAsync(() => Eddy.open({ dataDir, config }), { code } as never, JSON.stringify(config));

@@ -1,10 +1,10 @@
 /**
  * The log of one topic partition: a directory `<topic>-<partition>` of segments ordered by base
  * offset, the last one active. It assigns offsets on append (each batch checked by append-checks.ts
- * before a byte is written), serves reads by offset and timestamp
- * (each read checked by segment-reads.ts before it is returned), applies time and size retention,
- * and makes appends durable on request with group commit: every `flush()` call that arrives while
- * an fdatasync is running is satisfied by the next single one.
+ * before a byte is written), serves reads by offset and timestamp (each read checked by
+ * segment-reads.ts before it is returned), applies time and size retention (retention.ts), and
+ * makes appends durable on request with group commit: every `flush()` call that arrives while an
+ * fdatasync is running is satisfied by the next single one.
  *
  * Offsets: logStartOffset <= every readable offset < logEndOffset. The recovery point is the offset
  * below which everything is known to be on disk; after an unclean shutdown LogLoader verifies the

@@ -114,7 +114,8 @@ export class GroupRebalancer {
    * complete the one under way.
    */
   rebalanceOnJoin(group: Group, newMember = false): void {
-    if (newMember && group.initialDelay !== null) group.initialDelay.newMemberAdded = true;
+    // As Kafka: only a group's very first rebalance (generation 0) waits longer for new members.
+    if (newMember && group.initialDelay !== null && group.generationId === 0) group.initialDelay.newMemberAdded = true;
     if (group.state === 'PreparingRebalance') this.maybeCompleteJoin(group);
     else this.prepareRebalance(group);
   }

@@ -213,6 +213,30 @@ test('group.initial.rebalance.delay.ms holds the first rebalance, and holds it a
   t.is(again.generationId, 2);
 });
 
+test('a group that emptied waits the initial delay once when it restarts, without extending it for new members', async (t) => {
+  const { coordinator, clock } = await setup(t, { 'group.initial.rebalance.delay.ms': 3_000 });
+  const first = pendingJoin(coordinator, joinRequest());
+  clock.advance(3_000);
+  await nextTurn();
+  const leader = first.result()!;
+  t.is(leader.generationId, 1);
+  await coordinator.syncGroup({ groupId: 'g', generationId: 1, memberId: leader.memberId, assignments: [] });
+  coordinator.leaveGroup({ groupId: 'g', memberId: leader.memberId });
+  t.is(coordinator.describeGroup('g').state, 'Empty');
+  // As Kafka's InitialDelayedJoin: the wait is extended for new members only in generation 0.
+  const a = pendingJoin(coordinator, joinRequest());
+  clock.advance(2_000);
+  const b = pendingJoin(coordinator, joinRequest());
+  clock.advance(999);
+  await nextTurn();
+  t.is(a.result(), null, 'the restarted group waits the delay');
+  clock.advance(1);
+  await nextTurn();
+  t.is(a.result()?.generationId, 3, 'not extended for the member that joined during it');
+  t.is(b.result()?.generationId, 3);
+  t.is(a.result()?.members.length, 2);
+});
+
 test('the initial rebalance delay ends by the rebalance timeout however many members join', async (t) => {
   const { coordinator, clock } = await setup(t, { 'group.initial.rebalance.delay.ms': 3_000 });
   const request = joinRequest('', { rebalanceTimeoutMs: 5_000 });

@@ -8,7 +8,8 @@
  * a served Eddy) turn that collection off: a forced full collection resets V8's heap limits to the
  * small live heap, so a broker that then moves 100 MB in 1 MB buffers spends its run in collections
  * it would not otherwise make (measured: GC from under 10% to over a third of the broker's CPU, the
- * run 30–50% slower), which is the harness's cost, not Eddy's.
+ * run 30–50% slower), which is the harness's cost, not Eddy's. group-consume turns it off too: there
+ * it made a round's cost depend on which contender ran before (see that goal).
  */
 import { collectGarbage } from './gc.js';
 import { median } from './stats.js';
